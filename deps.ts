@@ -1,0 +1,26 @@
+// Every third-party import of the project, at an exact version. Import them from here only.
+export { Hono } from "npm:hono@4.13.19";
+export type { Context, MiddlewareHandler } from "npm:hono@4.13.19";
+export { cors } from "npm:hono@4.13.19/cors";
+export { HTTPException } from "npm:hono@4.13.19/http-exception";
+export type { ContentfulStatusCode } from "npm:hono@4.13.19/utils/http-status";
+export { OpenAPIHono } from "npm:@hono/zod-openapi@1.6.3";
+export { z } from "npm:@hono/zod-openapi@1.6.3";
+export type { ZodType } from "npm:zod@4.6.7";
+export { createClient, createCluster, ErrorReply } from "npm:redis@5.12.1";
+export { default as mysql } from "npm:mysql2@3.24.6/promise";
+export type {
+  Pool as MysqlPool,
+  PoolConnection as MysqlConnection,
+  ResultSetHeader,
+  RowDataPacket,
+} from "npm:mysql2@3.24.6/promise";
+export { errors as joseErrors, jwtVerify, SignJWT } from "npm:jose@6.2.18";
+export { default as promClient } from "npm:prom-client@15.1.3";
+// Assets of the /docs page, embedded so the service needs no CDN.
+export { default as swaggerUiCss } from "npm:swagger-ui-dist@5.35.0/swagger-ui.css" with {
+  type: "text",
+};
+export { default as swaggerUiBundle } from "npm:swagger-ui-dist@5.35.0/swagger-ui-bundle.js" with {
+  type: "text",
+};

@@ -1,0 +1,264 @@
+/**
+ * The HTTP application: middleware (trace id, request log, CORS, body limit), every route of the
+ * generated manifest, the OpenAPI registry, and the one error handler that renders `AppError`s
+ * into the envelope. Tests call `createApp(ctx).request(...)`; main.ts serves it.
+ */
+import { cors, HTTPException, OpenAPIHono, z } from "../deps.ts";
+import type { AppContext } from "../lib/context.ts";
+import { AppError, isAppError } from "../lib/errors.ts";
+import { errorFields } from "../lib/log.ts";
+import { verifyToken } from "../lib/tokens.ts";
+import { routes as manifest } from "../routes.gen.ts";
+import { errorResponse, errorSchema, successBody, successSchema } from "./envelope.ts";
+import { parseInput } from "./input.ts";
+import type { AnyRoute, HonoEnv, ManifestEntry, Method } from "./route.ts";
+import { METHODS } from "./route.ts";
+
+const TRACE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export type App = OpenAPIHono<HonoEnv>;
+
+export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = manifest): App {
+  const app = new OpenAPIHono<HonoEnv>();
+  let document: unknown;
+  const openapi = () => document ??= openApiDocument(app);
+
+  // Trace id and the request log line come first, so that every reply (errors included) has both.
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    const given = c.req.header("x-trace-id");
+    const traceId = given && TRACE_ID.test(given) ? given : crypto.randomUUID().replaceAll("-", "");
+    c.set("ctx", ctx);
+    c.set("traceId", traceId);
+    c.set("openapi", openapi);
+    await next();
+    c.res.headers.set("x-trace-id", traceId);
+    ctx.log.info("request", {
+      method: c.req.method,
+      path: c.req.path,
+      route: c.get("route") ?? null,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      traceId,
+      userId: c.get("caller")?.userId ?? null,
+    });
+  });
+
+  app.use(
+    "*",
+    cors({
+      origin: (origin) => allowedOrigin(ctx, origin),
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "X-Trace-Id", "Idempotency-Key"],
+      exposeHeaders: ["X-Trace-Id", "Retry-After"],
+      maxAge: 600,
+    }),
+  );
+
+  app.use("*", async (c, next) => {
+    // Refuse an announced oversized body before reading it; a chunked one is cut off below.
+    const length = Number(c.req.header("content-length") ?? 0);
+    if (length > ctx.config.bodyLimitBytes) throw tooLarge(ctx.config.bodyLimitBytes);
+    const body = c.req.raw.body;
+    if (body && !c.req.header("content-length")) {
+      c.req.raw = new Request(c.req.raw, { body: limitStream(body, ctx.config.bodyLimitBytes) });
+    }
+    await next();
+  });
+
+  for (const entry of sortForMatching(entries)) {
+    for (const method of METHODS) {
+      const route = entry.module[method];
+      if (route) register(app, method, entry.path, route);
+    }
+  }
+
+  app.notFound((c) =>
+    errorResponse(new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`))
+  );
+
+  app.onError((err, c) => {
+    if (isAppError(err)) {
+      if (err.status >= 500) {
+        ctx.log.warn("unavailable", {
+          traceId: c.get("traceId"),
+          ...errorFields(err.cause ?? err),
+        });
+      }
+      return errorResponse(err);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code = status === 413
+        ? "PAYLOAD_TOO_LARGE"
+        : status === 401
+        ? "UNAUTHORIZED"
+        : "VALIDATION_FAILED";
+      return errorResponse(new AppError(code, err.message || "bad request"));
+    }
+    // A bug: log it whole, tell the client nothing about it.
+    ctx.log.error("unhandled error", {
+      traceId: c.get("traceId"),
+      ...errorFields(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    });
+    return errorResponse(new AppError("INTERNAL", "internal error"));
+  });
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  return app;
+}
+
+function register(app: App, method: Method, path: string, route: AnyRoute) {
+  const honoPath = path.replace(/\{(\w+)\}/g, ":$1");
+  app.on(method, honoPath, async (c) => {
+    const ctx = c.get("ctx");
+    c.set("route", path);
+    const caller = await authenticate(c.req.header("authorization"), route, ctx);
+    if (caller) c.set("caller", caller);
+    const input = await parseInput(c, route);
+    const handlerInput = {
+      ctx,
+      c,
+      ...input,
+      caller,
+      address: clientAddress(c.req.header("x-forwarded-for"), c.env?.remoteAddr, ctx),
+      traceId: c.get("traceId"),
+    };
+    if (route.kind === "raw") return await route.handler(handlerInput);
+    const data = await route.handler(handlerInput);
+    return c.body(successBody(data, ctx.config.timeZone), 200, {
+      "content-type": "application/json; charset=utf-8",
+    });
+  });
+  registerDocs(app, method, path, route);
+}
+
+async function authenticate(header: string | undefined, route: AnyRoute, ctx: AppContext) {
+  if (route.auth === "public") return undefined;
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1];
+  if (route.auth === "optional") {
+    if (!token) return undefined;
+    try {
+      return await verifyToken(ctx, token);
+    } catch (e) {
+      if (isAppError(e) && e.code === "UNAUTHORIZED") return undefined;
+      throw e;
+    }
+  }
+  if (!token) {
+    throw new AppError("UNAUTHORIZED", header ? "malformed Authorization header" : "missing token");
+  }
+  const caller = await verifyToken(ctx, token);
+  if (route.auth === "admin" && caller.role !== "admin") {
+    throw new AppError("FORBIDDEN", "this route is for admins");
+  }
+  return caller;
+}
+
+function clientAddress(
+  forwarded: string | undefined,
+  remote: Deno.NetAddr | undefined,
+  ctx: AppContext,
+): string {
+  if (ctx.config.trustProxy && forwarded) return forwarded.split(",")[0].trim();
+  return remote?.hostname ?? "unknown";
+}
+
+function allowedOrigin(ctx: AppContext, origin: string): string | null {
+  const allowed = ctx.config.corsOrigins;
+  if (allowed === undefined) {
+    // Demo mode lets a locally served web client in; outside it CORS is opt-in.
+    if (!ctx.config.demo) return null;
+    return /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin) ? origin : null;
+  }
+  if (allowed.includes("*")) return origin || "*";
+  return allowed.includes(origin) ? origin : null;
+}
+
+const tooLarge = (limit: number) =>
+  new AppError("PAYLOAD_TOO_LARGE", `body: larger than ${limit} bytes`);
+
+function limitStream(body: ReadableStream<Uint8Array>, limit: number): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return body.pipeThrough(
+    new TransformStream({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > limit) controller.error(tooLarge(limit));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+/**
+ * Static segments before parameters, so `/api/order/list` is matched before `/api/order/{id}`.
+ */
+export function sortForMatching(entries: readonly ManifestEntry[]): ManifestEntry[] {
+  const weight = (p: string) => p.split("/").map((s) => (s.startsWith("{") ? "1" : "0")).join("");
+  return [...entries].sort((a, b) => {
+    const wa = weight(a.path);
+    const wb = weight(b.path);
+    return wa === wb ? a.path.localeCompare(b.path) : wa.localeCompare(wb);
+  });
+}
+
+// ------------------------------------------------------------------ OpenAPI
+
+function registerDocs(app: App, method: Method, path: string, route: AnyRoute) {
+  const secured = route.auth === "user" || route.auth === "admin";
+  app.openAPIRegistry.registerPath({
+    method: method.toLowerCase() as "get",
+    path,
+    summary: route.summary,
+    description: route.description,
+    tags: route.tags ?? [tagOf(path)],
+    security: secured ? [{ bearerAuth: [] }] : undefined,
+    request: {
+      // deno-lint-ignore no-explicit-any
+      params: route.params as any,
+      // deno-lint-ignore no-explicit-any
+      query: route.query as any,
+      body: route.body
+        ? {
+          required: !route.bodyOptional,
+          content: { "application/json": { schema: route.body } },
+        }
+        : undefined,
+    },
+    responses: {
+      200: route.kind === "json"
+        ? {
+          description: "success",
+          content: { "application/json": { schema: successSchema(route.data ?? z.unknown()) } },
+        }
+        : { description: "success", content: { [route.produces]: { schema: z.string() } } },
+      default: {
+        description: "an error, in the envelope",
+        content: { "application/json": { schema: errorSchema } },
+      },
+    },
+  });
+}
+
+function tagOf(path: string): string {
+  const part = path.split("/")[2] ?? "operations";
+  return part.startsWith("{") || part === "" ? "operations" : part;
+}
+
+function openApiDocument(app: App): unknown {
+  return app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "boxoffice",
+      version: "1.0.0",
+      description: "High-concurrency ticketing backend: shows, tiers, seats, orders. Every reply " +
+        "is wrapped in the envelope `{code, message, data, success}`.",
+    },
+  });
+}

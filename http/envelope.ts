@@ -1,0 +1,56 @@
+/**
+ * The response envelope of the API, in one place:
+ * success `{code: 200, message, data, success: true}`,
+ * failure `{code: <status>, message, data: null, success: false, error: "UPPER_SNAKE"}`.
+ * Dates anywhere in `data` are written as ISO-8601 with the offset of the service's time zone.
+ */
+import { z } from "../deps.ts";
+import { AppError } from "../lib/errors.ts";
+import { formatTime } from "../lib/time.ts";
+
+export function successBody(data: unknown, timeZone: string): string {
+  return stringify({ code: 200, message: "success", data: data ?? null, success: true }, timeZone);
+}
+
+export function errorBody(e: AppError): string {
+  return JSON.stringify({
+    code: e.status,
+    message: e.message,
+    data: null,
+    success: false,
+    error: e.code,
+    ...(e.detail !== undefined ? { detail: e.detail } : {}),
+  });
+}
+
+export function errorResponse(e: AppError, headers: Record<string, string> = {}): Response {
+  const h = new Headers({ "content-type": "application/json; charset=utf-8", ...headers });
+  if (e.retryAfter !== undefined) h.set("retry-after", String(e.retryAfter));
+  return new Response(errorBody(e), { status: e.status, headers: h });
+}
+
+function stringify(value: unknown, timeZone: string): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
+    const raw = this[key];
+    return raw instanceof Date ? formatTime(raw, timeZone) : v;
+  });
+}
+
+/** OpenAPI schema of a successful reply carrying `data`. */
+export function successSchema(data: z.ZodType = z.unknown()) {
+  return z.object({
+    code: z.literal(200),
+    message: z.string(),
+    data,
+    success: z.literal(true),
+  });
+}
+
+export const errorSchema = z.object({
+  code: z.number().int().openapi({ example: 409 }),
+  message: z.string().openapi({ example: "tier 7 is sold out" }),
+  data: z.null(),
+  success: z.literal(false),
+  error: z.string().openapi({ example: "SOLD_OUT" }),
+  detail: z.unknown().optional(),
+}).openapi("Error");

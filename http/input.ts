@@ -1,0 +1,75 @@
+/**
+ * Turns a request into the typed values a route declared, or a 400 naming the offending field.
+ * Rules shared by every route: an empty query value means "not given"; an empty body is no body,
+ * whatever its Content-Type; a non-empty body must be JSON.
+ */
+import type { Context, z } from "../deps.ts";
+import { AppError, invalid } from "../lib/errors.ts";
+import type { AnyRoute, HonoEnv } from "./route.ts";
+
+export interface ParsedInput {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+}
+
+export async function parseInput(c: Context<HonoEnv>, route: AnyRoute): Promise<ParsedInput> {
+  const params = route.params ? validate(route.params, c.req.param(), "") : undefined;
+  const query = route.query ? validate(route.query, nonEmpty(c.req.query()), "") : undefined;
+  let body: unknown = undefined;
+  if (route.body) {
+    const raw = await readJson(c);
+    if (raw === undefined && !route.bodyOptional) throw invalid("body", "a JSON body is required");
+    body = validate(route.body, raw ?? {}, "");
+  }
+  return { params, query, body };
+}
+
+function nonEmpty(q: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(q)) if (v.trim() !== "") out[k] = v;
+  return out;
+}
+
+async function readJson(c: Context<HonoEnv>): Promise<unknown> {
+  let text: string;
+  try {
+    text = await c.req.text();
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw invalid("body", "could not be read");
+  }
+  if (text.trim() === "") return undefined;
+  const type = (c.req.header("content-type") ?? "").toLowerCase();
+  if (!/^(application|text)\/([\w.+-]*\+)?json\b/.test(type)) {
+    throw invalid("body", "Content-Type must be application/json");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid("body", "malformed JSON");
+  }
+}
+
+/** Parses with a schema; the first problem becomes `field: reason`. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.path.map(String).join(".");
+  const field = [where, path].filter(Boolean).join(".") || "body";
+  throw invalid(field, describe(issue));
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return /received undefined/.test(issue.message)
+        ? "is required"
+        : issue.message.replace(/^Invalid input: /, "");
+    case "unrecognized_keys":
+      return `unknown field ${issue.keys.join(", ")}`;
+    default:
+      return issue.message;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Brings a process to the point where it can serve: stores found (or, in demo mode, started),
+ * database created and migrated, pools open, Lua scripts loaded, admin ensured, demo data seeded.
+ * main.ts, the tests and the benchmarks all start through here.
+ */
+import type { Config } from "./config.ts";
+import type { AppContext } from "./context.ts";
+import { createDb } from "./db.ts";
+import { redisKeys } from "./keys.ts";
+import { findOrStartStores, type FoundStores } from "./local_stores.ts";
+import { createLogger, errorFields, type Logger } from "./log.ts";
+import { migrate } from "./migrate.ts";
+import { connectRedis } from "./redis.ts";
+import { loadScripts } from "./scripts.ts";
+import { seedDemo } from "./seed.ts";
+import { useTimeZone } from "./time.ts";
+import { ensureAdmin } from "./users.ts";
+
+export interface Service {
+  ctx: AppContext;
+  stores: FoundStores;
+  /** Closes the pools and stops the stores this process started. */
+  close(): Promise<void>;
+}
+
+export const DEMO_ADMIN = { username: "admin", password: "123456" };
+
+export async function bootService(
+  config: Config,
+  options: { log?: Logger; say?: (line: string) => void } = {},
+): Promise<Service> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const stores = await findOrStartStores({
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    redisClusterNodes: config.redisClusterNodes,
+    dataDir: config.dataDir,
+    startMissing: config.demo,
+    say: options.say,
+  });
+  try {
+    const ctx = await createContext(config, {
+      databaseUrl: stores.databaseUrl,
+      redisUrl: stores.redisUrl,
+      log,
+    });
+    try {
+      if (config.adminUsername && config.adminPassword) {
+        await ensureAdmin(ctx, config.adminUsername, config.adminPassword);
+      } else if (config.demo) {
+        await ensureAdmin(ctx, DEMO_ADMIN.username, DEMO_ADMIN.password);
+      }
+      if (config.demo) {
+        const seeded = await seedDemo(ctx);
+        if (seeded) log.info("demo data seeded");
+      }
+    } catch (e) {
+      await closeContext(ctx);
+      throw e;
+    }
+    return {
+      ctx,
+      stores,
+      close: async () => {
+        await closeContext(ctx);
+        await stores.stop();
+      },
+    };
+  } catch (e) {
+    await stores.stop();
+    throw e;
+  }
+}
+
+/** A context over running stores: migrates, opens pools, loads scripts. */
+export async function createContext(
+  config: Config,
+  where: { databaseUrl: string; redisUrl: string; log: Logger },
+): Promise<AppContext> {
+  useTimeZone(config.timeZone);
+  const jwtSecret = config.jwtSecret ?? await demoSecret(config.dataDir);
+  await migrate(where.databaseUrl);
+  const db = createDb({
+    url: where.databaseUrl,
+    readUrl: config.databaseReadUrl,
+    poolSize: config.dbPoolSize,
+  });
+  let redis;
+  try {
+    redis = await connectRedis({
+      url: where.redisUrl || undefined,
+      clusterNodes: config.redisClusterNodes,
+      onError: redisErrorLogger(where.log),
+    });
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  try {
+    const scripts = await loadScripts(redis);
+    return {
+      config,
+      db,
+      redis,
+      scripts,
+      keys: redisKeys(config.redisPrefix),
+      log: where.log,
+      jwtKey: new TextEncoder().encode(jwtSecret),
+      migrated: true,
+      now: () => Date.now(),
+    };
+  } catch (e) {
+    await redis.close();
+    await db.close();
+    throw e;
+  }
+}
+
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.redis.close().catch(() => {});
+  await ctx.db.close().catch(() => {});
+}
+
+/** Logs a Redis connection problem once per outage, not once per reconnect attempt. */
+function redisErrorLogger(log: Logger): (e: unknown) => void {
+  let lastMessage = "";
+  let lastAt = 0;
+  return (e) => {
+    const fields = errorFields(e);
+    const now = Date.now();
+    if (fields.error === lastMessage && now - lastAt < 30_000) return;
+    lastMessage = String(fields.error);
+    lastAt = now;
+    log.warn("redis connection problem", fields);
+  };
+}
+
+/**
+ * Demo mode's JWT secret: random, generated once and kept in `dataDir/jwt-secret` (mode 600),
+ * never a fixed or published value.
+ */
+async function demoSecret(dataDir: string): Promise<string> {
+  const path = `${dataDir}/jwt-secret`;
+  try {
+    const existing = (await Deno.readTextFile(path)).trim();
+    if (existing.length >= 32) return existing;
+  } catch {
+    // First start: generate below.
+  }
+  await Deno.mkdir(dataDir, { recursive: true });
+  const bytes = crypto.getRandomValues(new Uint8Array(48));
+  const secret = btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "");
+  try {
+    // createNew: two processes starting at once must not end up with different secrets.
+    await Deno.writeTextFile(path, secret + "\n", { mode: 0o600, createNew: true });
+    return secret;
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return (await Deno.readTextFile(path)).trim();
+    throw e;
+  }
+}

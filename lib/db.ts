@@ -1,0 +1,197 @@
+/**
+ * MySQL/MariaDB access: one pool per process (sized by config, no per-request connection set-up),
+ * transactions through `db.tx`, and the one place that decides which driver errors mean "the
+ * database is unavailable" (503 to the client) rather than a bug.
+ */
+import { mysql, type MysqlConnection, type MysqlPool, type ResultSetHeader } from "../deps.ts";
+import { unavailable } from "./errors.ts";
+
+/** A parameter of a prepared statement. */
+export type SqlValue = string | number | bigint | boolean | Date | null | Buffer | SqlValue[];
+type Buffer = Uint8Array;
+export type Row = Record<string, unknown>;
+
+/** What both the pool and a transaction can do. */
+export interface Queryable {
+  /** SELECT: the rows. */
+  rows<T = Row>(sql: string, params?: SqlValue[]): Promise<T[]>;
+  /** INSERT/UPDATE/DELETE: affected rows and insert id. */
+  exec(sql: string, params?: SqlValue[]): Promise<{ affectedRows: number; insertId: number }>;
+}
+
+export interface Db extends Queryable {
+  readonly database: string;
+  /** Runs `fn` in one transaction: committed when it returns, rolled back when it throws. */
+  tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Reads that may come from a replica (DATABASE_READ_URL). */
+  readonly read: Queryable;
+  /** Connections in use and requests waiting for one (for /metrics). */
+  poolStats(): { inUse: number; idle: number; waiting: number };
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  url: string;
+  readUrl?: string;
+  poolSize: number;
+  /** Longest a single statement may take before the client gives up on it. */
+  queryTimeoutMs?: number;
+}
+
+/** The database name in a `mysql://` URL. */
+export function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+/** Connection options for mysql2 from a URL, with boxoffice's fixed choices. */
+export function connectionOptions(url: string, withDatabase = true) {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username || "root"),
+    password: decodeURIComponent(u.password),
+    database: withDatabase ? databaseName(url) : undefined,
+    // Times are stored in UTC and converted by the driver; DECIMAL money comes back as numbers.
+    timezone: "Z",
+    decimalNumbers: true,
+    supportBigNumbers: true,
+    charset: "utf8mb4_unicode_ci",
+    connectTimeout: 3000,
+    enableKeepAlive: true,
+  };
+}
+
+export function createDb(options: DbOptions): Db {
+  const timeout = options.queryTimeoutMs ?? 10_000;
+  const pool = makePool(options.url, options.poolSize);
+  const readPool = options.readUrl ? makePool(options.readUrl, options.poolSize) : pool;
+  const main = queryable(pool, timeout);
+  return {
+    database: databaseName(options.url),
+    ...main,
+    read: readPool === pool ? main : queryable(readPool, timeout),
+    async tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      let conn: MysqlConnection;
+      try {
+        conn = await pool.getConnection();
+      } catch (e) {
+        throw classify(e);
+      }
+      let broken = false;
+      try {
+        await conn.beginTransaction();
+        const result = await fn(queryable(conn, timeout));
+        await conn.commit();
+        return result;
+      } catch (e) {
+        try {
+          await conn.rollback();
+        } catch {
+          // The connection is gone; the server rolls back on its own. Never reuse it.
+          broken = true;
+        }
+        throw classify(e);
+      } finally {
+        if (broken) conn.destroy();
+        else conn.release();
+      }
+    },
+    poolStats() {
+      // mysql2 keeps these on the callback pool; they are not part of its typed surface.
+      const p = (pool as unknown as { pool: PoolInternals }).pool;
+      const all = p._allConnections?.length ?? 0;
+      const idle = p._freeConnections?.length ?? 0;
+      return { inUse: all - idle, idle, waiting: p._connectionQueue?.length ?? 0 };
+    },
+    async close() {
+      await pool.end();
+      if (readPool !== pool) await readPool.end();
+    },
+  };
+}
+
+interface PoolInternals {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  _connectionQueue?: { length: number };
+}
+
+function makePool(url: string, size: number): MysqlPool {
+  const pool = mysql.createPool({
+    ...connectionOptions(url),
+    connectionLimit: size,
+    maxIdle: size,
+    waitForConnections: true,
+    queueLimit: 0,
+  });
+  // Row locks are held only for a few statements; a long wait means something is wrong, and the
+  // client is better served by a quick 503 than by a request that hangs.
+  pool.pool.on("connection", (conn: { query(sql: string): void }) => {
+    conn.query("SET SESSION time_zone = '+00:00', innodb_lock_wait_timeout = 5");
+  });
+  return pool;
+}
+
+type Target = Pick<MysqlPool, "query">;
+
+function queryable(target: Target, timeout: number): Queryable {
+  return {
+    async rows<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
+      try {
+        const [rows] = await target.query({ sql, timeout }, params);
+        return rows as T[];
+      } catch (e) {
+        throw classify(e);
+      }
+    },
+    async exec(sql: string, params: SqlValue[] = []) {
+      try {
+        const [res] = await target.query({ sql, timeout }, params);
+        const header = res as ResultSetHeader;
+        return { affectedRows: header.affectedRows, insertId: Number(header.insertId) };
+      } catch (e) {
+        throw classify(e);
+      }
+    },
+  };
+}
+
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR",
+  "POOL_CLOSED",
+  "ER_CON_COUNT_ERROR",
+  "ER_LOCK_WAIT_TIMEOUT",
+  "ER_LOCK_DEADLOCK",
+  "ER_SERVER_SHUTDOWN",
+  "ER_QUERY_INTERRUPTED",
+  "ER_CONNECTION_KILLED",
+]);
+
+/** True when a driver error means the database cannot answer now (retry later), not a bug. */
+export function isDbUnavailable(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+  const msg = e instanceof Error ? e.message : "";
+  return /Connection lost|connect ETIMEDOUT|Query inactivity timeout|closed state|Pool is closed/i
+    .test(msg);
+}
+
+/** MySQL's duplicate-key error, which several flows turn into a domain answer. */
+export function isDuplicateKey(e: unknown): boolean {
+  const cause = (e as { cause?: unknown })?.cause ?? e;
+  return (cause as { code?: unknown })?.code === "ER_DUP_ENTRY" ||
+    (e as { code?: unknown })?.code === "ER_DUP_ENTRY";
+}
+
+function classify(e: unknown): unknown {
+  return isDbUnavailable(e) ? unavailable("database", e) : e;
+}

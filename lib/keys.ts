@@ -1,0 +1,51 @@
+/**
+ * Every Redis key boxoffice uses, in one place. Keys of one session share the hash tag
+ * `{s:<sessionId>}` and keys of one user share `{u:<userId>}`, so each Lua script and each
+ * multi-key command touches a single slot and runs unchanged on Redis Cluster.
+ */
+export type Keys = ReturnType<typeof redisKeys>;
+
+export function redisKeys(prefix: string) {
+  const session = (sessionId: number) => `${prefix}{s:${sessionId}}`;
+  const user = (userId: number) => `${prefix}{u:${userId}}`;
+  return {
+    prefix,
+    // --- a session's sale state (rebuilt from MySQL when missing) ---
+    /** Present once the session's state has been built from MySQL; absent means "rebuild". */
+    sessionReady: (sessionId: number) => `${session(sessionId)}:ready`,
+    /** Per-session lock held while the session is rebuilt from MySQL. */
+    sessionRebuildLock: (sessionId: number) => `${session(sessionId)}:rebuilding`,
+    /** Hash total/locked/sold/limit of one tier. */
+    tier: (sessionId: number, ticketId: number) => `${session(sessionId)}:tier:${ticketId}`,
+    /** Hash userId → tickets of the tier in the user's active (pending or paid) orders. */
+    tierBuyers: (sessionId: number, ticketId: number) =>
+      `${session(sessionId)}:tier:${ticketId}:buyers`,
+    /** Hash orderNo → reservation record (see lua/reserve.lua). */
+    reservations: (sessionId: number) => `${session(sessionId)}:reservations`,
+    /** Hash slot → "orderNo|p" (in an unpaid order) or "orderNo|s" (sold). */
+    claims: (sessionId: number) => `${session(sessionId)}:claims`,
+    /** Set of seat ids that are disabled (never sellable). */
+    disabledSeats: (sessionId: number) => `${session(sessionId)}:disabled`,
+    /** String "userId|expireAtMs" with a TTL: one buyer's hold on one slot. */
+    hold: (sessionId: number, slot: string) => `${session(sessionId)}:hold:${slot}`,
+
+    // --- a user's tokens and requests ---
+    /** Present while a logged-out token (by jti) would still be valid. */
+    revokedToken: (userId: number, jti: string) => `${user(userId)}:revoked:${jti}`,
+    /** Tokens issued before this time (seconds) are refused (set by a password change). */
+    tokensNotBefore: (userId: number) => `${user(userId)}:tokens-nbf`,
+    /** Present once the user's revocations have been loaded from MySQL into Redis. */
+    revocationsLoaded: (userId: number) => `${user(userId)}:revocations-loaded`,
+    /** The outcome of a create under one idempotency key. */
+    idempotency: (userId: number, key: string) => `${user(userId)}:idem:${key}`,
+
+    // --- login throttling ---
+    loginFailuresByUsername: (username: string) =>
+      `${prefix}login-fail:u:${encodeURIComponent(username.toLowerCase())}`,
+    loginFailuresByAddress: (address: string) => `${prefix}login-fail:a:${address}`,
+
+    // --- jobs ---
+    /** Lease that lets one process at a time run a job. */
+    jobLease: (job: string) => `${prefix}lease:${job}`,
+  };
+}

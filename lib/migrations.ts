@@ -1,0 +1,15 @@
+/**
+ * The SQL migrations of `migrations/`, embedded at build time. Add a file there and a line here;
+ * a test fails when the two disagree.
+ */
+import m001 from "../migrations/001_init.sql" with { type: "text" };
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "001_init.sql", sql: m001 },
+];

@@ -1,0 +1,162 @@
+/**
+ * Redis access for a single server or a Redis Cluster behind one small interface. Commands go
+ * out as they are (no offline queue): when Redis cannot be reached, a command fails at once with
+ * a 503-bound `AppError` instead of waiting in a queue while the buyer's request hangs.
+ */
+import { createClient, createCluster, ErrorReply } from "../deps.ts";
+import { isAppError, unavailable } from "./errors.ts";
+
+export type RedisReply = string | number | null | RedisReply[];
+
+export interface Redis {
+  /**
+   * Sends one command. `routingKey` picks the cluster slot (any key the command touches); on a
+   * single server it is ignored.
+   */
+  send<T extends RedisReply = RedisReply>(args: string[], routingKey?: string): Promise<T>;
+  /** SCRIPT LOAD on every master; returns the SHA1. */
+  loadScript(source: string): Promise<string>;
+  /** Deletes every key that starts with `prefix` (tests, and the audit's scratch keys). */
+  deleteByPrefix(prefix: string): Promise<number>;
+  /** Keys matching a glob, scanned in batches on every master (never KEYS). */
+  scan(pattern: string, onBatch: (keys: string[]) => Promise<void>): Promise<void>;
+  /** True while the connection (to every master) is up. */
+  isOpen(): boolean;
+  close(): Promise<void>;
+}
+
+export interface RedisOptions {
+  url?: string;
+  clusterNodes?: string[];
+  /** Longest a command may take before the client gives up on it. */
+  commandTimeoutMs?: number;
+  onError?: (e: unknown) => void;
+}
+
+/** Connects, or throws a 503-bound error naming Redis when it cannot. */
+export async function connectRedis(options: RedisOptions): Promise<Redis> {
+  const timeout = options.commandTimeoutMs ?? 5000;
+  const socket = {
+    connectTimeout: 3000,
+    // Keep trying in the background; requests meanwhile fail fast (disableOfflineQueue).
+    reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 5), 1000),
+  };
+  const onError = options.onError ?? (() => {});
+  if (options.clusterNodes) {
+    const cluster = createCluster({
+      rootNodes: options.clusterNodes.map((n) => ({ url: `redis://${n}` })),
+      defaults: { socket, disableOfflineQueue: true },
+    });
+    cluster.on("error", onError);
+    try {
+      await cluster.connect();
+    } catch (e) {
+      throw unavailable("redis", e);
+    }
+    const forEachMaster = async <T>(fn: (c: NodeClient) => Promise<T>): Promise<T[]> => {
+      const out: T[] = [];
+      for (const master of cluster.masters) {
+        out.push(await fn(await cluster.nodeClient(master) as unknown as NodeClient));
+      }
+      return out;
+    };
+    return {
+      send: (args, routingKey) =>
+        guard(() => cluster.sendCommand(routingKey, false, args, { timeout })),
+      loadScript: (source) =>
+        guard(async () => (await forEachMaster((c) => c.scriptLoad(source)))[0]),
+      deleteByPrefix: async (prefix) => {
+        let n = 0;
+        await forEachMaster((c) =>
+          scanNode(c, `${escapeGlob(prefix)}*`, async (keys) => {
+            for (const k of keys) n += Number(await cluster.sendCommand(k, false, ["UNLINK", k]));
+          })
+        );
+        return n;
+      },
+      scan: async (pattern, onBatch) => {
+        await forEachMaster((c) => scanNode(c, pattern, onBatch));
+      },
+      isOpen: () => cluster.masters.length > 0 && cluster.masters.every((m) => m.client?.isReady),
+      close: async () => {
+        await cluster.close();
+      },
+    };
+  }
+  const client = createClient({
+    url: options.url,
+    socket,
+    disableOfflineQueue: true,
+    commandOptions: { timeout },
+  });
+  client.on("error", onError);
+  try {
+    await client.connect();
+  } catch (e) {
+    client.destroy();
+    throw unavailable("redis", e);
+  }
+  const node = client as unknown as NodeClient;
+  return {
+    send: (args) => guard(() => client.sendCommand(args)),
+    loadScript: (source) => guard(() => client.scriptLoad(source)),
+    deleteByPrefix: async (prefix) => {
+      let n = 0;
+      await scanNode(node, `${escapeGlob(prefix)}*`, async (keys) => {
+        if (keys.length) n += Number(await client.sendCommand(["UNLINK", ...keys]));
+      });
+      return n;
+    },
+    scan: (pattern, onBatch) => scanNode(node, pattern, onBatch),
+    isOpen: () => client.isReady,
+    close: async () => {
+      if (client.isOpen) await client.close();
+      else client.destroy();
+    },
+  };
+}
+
+interface NodeClient {
+  scriptLoad(source: string): Promise<string>;
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+async function scanNode(
+  c: NodeClient,
+  pattern: string,
+  onBatch: (keys: string[]) => Promise<void>,
+): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await guard<[string, string[]]>(() =>
+      c.sendCommand(["SCAN", cursor, "MATCH", pattern, "COUNT", "500"])
+    );
+    cursor = next;
+    if (keys.length) await onBatch(keys);
+  } while (cursor !== "0");
+}
+
+function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** A reply error (the script ran and said no, or NOSCRIPT) is not an outage. */
+export function isReplyError(e: unknown): e is Error {
+  return e instanceof ErrorReply;
+}
+
+async function guard<T>(fn: () => Promise<unknown>): Promise<T> {
+  try {
+    return await fn() as T;
+  } catch (e) {
+    if (isAppError(e)) throw e;
+    if (isReplyError(e)) {
+      // LOADING / MASTERDOWN / CLUSTERDOWN / TRYAGAIN are the server saying "not now".
+      if (/^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY)/.test(e.message)) {
+        throw unavailable("redis", e);
+      }
+      throw e;
+    }
+    throw unavailable("redis", e);
+  }
+}

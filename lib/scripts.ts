@@ -1,0 +1,53 @@
+/**
+ * The Lua scripts of `lua/`, embedded at build time (static text imports, so a `deno compile`
+ * binary carries them), loaded with SCRIPT LOAD at boot and called by EVALSHA. When Redis
+ * answers NOSCRIPT (it restarted or failed over and lost its script cache) the script is sent
+ * once with EVAL, which runs it and caches it again on that node.
+ */
+import countFailure from "../lua/count-failure.lua" with { type: "text" };
+import type { Redis, RedisReply } from "./redis.ts";
+import { isReplyError } from "./redis.ts";
+
+/** Script name (its file name in `lua/`) → source. */
+export const SCRIPT_SOURCES = {
+  "count-failure": countFailure,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPT_SOURCES;
+
+export interface Scripts {
+  /** Runs a script atomically; `keys[0]` routes it on a cluster (all keys share one slot). */
+  run<T extends RedisReply = RedisReply>(
+    name: ScriptName,
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<T>;
+  /** SHA1 of each script, known once loaded. */
+  readonly loaded: boolean;
+}
+
+export async function loadScripts(redis: Redis): Promise<Scripts> {
+  const shas = new Map<ScriptName, string>();
+  for (const [name, source] of Object.entries(SCRIPT_SOURCES) as [ScriptName, string][]) {
+    shas.set(name, await redis.loadScript(source));
+  }
+  return {
+    loaded: true,
+    async run<T extends RedisReply>(name: ScriptName, keys: string[], args: (string | number)[]) {
+      const argv = args.map(String);
+      const sha = shas.get(name)!;
+      try {
+        return await redis.send<T>(
+          ["EVALSHA", sha, String(keys.length), ...keys, ...argv],
+          keys[0],
+        );
+      } catch (e) {
+        if (!isReplyError(e) || !e.message.startsWith("NOSCRIPT")) throw e;
+        return await redis.send<T>(
+          ["EVAL", SCRIPT_SOURCES[name], String(keys.length), ...keys, ...argv],
+          keys[0],
+        );
+      }
+    },
+  };
+}

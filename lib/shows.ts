@@ -1,0 +1,403 @@
+/**
+ * Shows (演出) and their sessions (场次): the public catalog and its admin side. Prices and seat
+ * counts shown with a show are derived from its tiers, never stored twice.
+ */
+import type { AppContext } from "./context.ts";
+import { invalid, notFound } from "./errors.ts";
+import { containsPattern, limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
+
+export const SHOW_TYPES: Record<number, string> = {
+  1: "演唱会",
+  2: "话剧",
+  3: "音乐会",
+  4: "展览",
+  5: "体育赛事",
+  6: "网咖",
+};
+
+/** Show and session status: number, Chinese name, and the reference client's text. */
+export const STATUSES: Record<number, { name: string; text: string }> = {
+  0: { name: "未开售", text: "NOT_ON_SALE" },
+  1: { name: "售票中", text: "ON_SALE" },
+  2: { name: "已售罄", text: "SOLD_OUT" },
+  3: { name: "已结束", text: "ENDED" },
+};
+
+export const INTERNET_CAFE = 6;
+
+export interface ShowRecord {
+  id: number;
+  name: string;
+  title: string;
+  type: number;
+  typeName: string;
+  posterUrl: string | null;
+  venue: string;
+  venueName: string;
+  city: string;
+  startTime: Date;
+  showTime: Date;
+  endTime: Date;
+  minPrice: number | null;
+  maxPrice: number | null;
+  status: number;
+  statusName: string;
+  statusText: string;
+  isHot: boolean;
+  isRecommend: boolean;
+}
+
+export interface SessionRecord {
+  id: number;
+  showId: number;
+  name: string;
+  startTime: Date;
+  endTime: Date;
+  saleStartTime: Date;
+  saleEndTime: Date;
+  status: number;
+  statusName: string;
+  totalSeats: number;
+  soldSeats: number;
+  remainSeats: number;
+}
+
+export interface ShowDetail extends ShowRecord {
+  description: string | null;
+  sessions: SessionRecord[];
+}
+
+export interface ShowFilter {
+  type?: number;
+  city?: string;
+  keyword?: string;
+  status?: number[];
+  sort?: "hot" | "new" | "price";
+}
+
+interface ShowRow {
+  id: number;
+  name: string;
+  type: number;
+  venue: string;
+  city: string;
+  description: string | null;
+  poster_url: string | null;
+  start_time: Date;
+  end_time: Date;
+  status: number;
+  is_hot: number;
+  is_recommend: number;
+  min_price: number | null;
+  max_price: number | null;
+}
+
+// Prices come from the live tiers of live sessions; "sold" orders shows by popularity.
+const SHOW_SELECT = `
+  SELECT s.id, s.name, s.type, s.venue, s.city, s.description, s.poster_url, s.start_time,
+         s.end_time, s.status, s.is_hot, s.is_recommend, p.min_price, p.max_price
+    FROM shows s
+    LEFT JOIN (
+      SELECT t.show_id, MIN(t.price) AS min_price, MAX(t.price) AS max_price,
+             SUM(st.sold_stock) AS sold
+        FROM tickets t
+        JOIN sessions se ON se.id = t.session_id AND se.deleted_at IS NULL
+        LEFT JOIN ticket_stock st ON st.ticket_id = t.id
+       WHERE t.deleted_at IS NULL
+       GROUP BY t.show_id
+    ) p ON p.show_id = s.id`;
+
+const ORDER_BY: Record<NonNullable<ShowFilter["sort"]> | "default", string> = {
+  default: "s.start_time ASC, s.id ASC",
+  hot: "s.is_hot DESC, COALESCE(p.sold, 0) DESC, s.id DESC",
+  new: "s.created_at DESC, s.id DESC",
+  price: "p.min_price IS NULL, p.min_price ASC, s.id ASC",
+};
+
+function toShowRecord(r: ShowRow): ShowRecord {
+  const status = STATUSES[r.status] ?? STATUSES[0];
+  return {
+    id: r.id,
+    name: r.name,
+    title: r.name,
+    type: r.type,
+    typeName: SHOW_TYPES[r.type] ?? "",
+    posterUrl: r.poster_url,
+    venue: r.venue,
+    venueName: r.venue,
+    city: r.city,
+    startTime: r.start_time,
+    showTime: r.start_time,
+    endTime: r.end_time,
+    minPrice: r.min_price,
+    maxPrice: r.max_price,
+    status: r.status,
+    statusName: status.name,
+    statusText: status.text,
+    isHot: r.is_hot === 1,
+    isRecommend: r.is_recommend === 1,
+  };
+}
+
+export async function listShows(
+  ctx: AppContext,
+  filter: ShowFilter,
+  req: PageRequest,
+): Promise<Page<ShowRecord>> {
+  const where = ["s.deleted_at IS NULL"];
+  const params: (string | number)[] = [];
+  if (filter.type !== undefined) {
+    where.push("s.type = ?");
+    params.push(filter.type);
+  }
+  if (filter.city !== undefined) {
+    where.push("s.city = ?");
+    params.push(filter.city);
+  }
+  if (filter.keyword !== undefined) {
+    const like = containsPattern(filter.keyword);
+    where.push("(s.name LIKE ? OR s.venue LIKE ? OR s.city LIKE ?)");
+    params.push(like, like, like);
+  }
+  if (filter.status !== undefined && filter.status.length > 0) {
+    where.push(`s.status IN (${filter.status.map(() => "?").join(", ")})`);
+    params.push(...filter.status);
+  }
+  const whereSql = where.join(" AND ");
+  const [{ total }] = await ctx.db.read.rows<{ total: number }>(
+    `SELECT COUNT(*) AS total FROM shows s WHERE ${whereSql}`,
+    params,
+  );
+  const rows = await ctx.db.read.rows<ShowRow>(
+    `${SHOW_SELECT} WHERE ${whereSql} ORDER BY ${
+      ORDER_BY[filter.sort ?? "default"]
+    } LIMIT ? OFFSET ?`,
+    [...params, ...limitOffset(req)],
+  );
+  return pageOf(rows.map(toShowRecord), Number(total), req);
+}
+
+/** Hot (`is_hot`) or recommended (`is_recommend`) shows, at most 20. */
+export async function featuredShows(
+  ctx: AppContext,
+  which: "hot" | "recommend",
+): Promise<ShowRecord[]> {
+  const column = which === "hot" ? "s.is_hot" : "s.is_recommend";
+  const rows = await ctx.db.read.rows<ShowRow>(
+    `${SHOW_SELECT} WHERE s.deleted_at IS NULL AND ${column} = 1
+      ORDER BY s.status = 1 DESC, s.start_time ASC, s.id ASC LIMIT 20`,
+  );
+  return rows.map(toShowRecord);
+}
+
+async function findShowRow(ctx: AppContext, showId: number): Promise<ShowRow> {
+  const [row] = await ctx.db.read.rows<ShowRow>(
+    `${SHOW_SELECT} WHERE s.id = ? AND s.deleted_at IS NULL`,
+    [showId],
+  );
+  if (!row) throw notFound(`show ${showId}`);
+  return row;
+}
+
+export async function getShow(ctx: AppContext, showId: number): Promise<ShowRecord> {
+  return toShowRecord(await findShowRow(ctx, showId));
+}
+
+export async function getShowDetail(ctx: AppContext, showId: number): Promise<ShowDetail> {
+  const row = await findShowRow(ctx, showId);
+  return {
+    ...toShowRecord(row),
+    description: row.description,
+    sessions: await listSessions(ctx, showId),
+  };
+}
+
+/** The show with one of its sessions (`GET /api/show/info`). */
+export async function getShowInfo(
+  ctx: AppContext,
+  showId: number,
+  sessionId: number,
+): Promise<ShowDetail & { session: SessionRecord }> {
+  const detail = await getShowDetail(ctx, showId);
+  const session = detail.sessions.find((s) => s.id === sessionId);
+  if (!session) throw notFound(`session ${sessionId} of show ${showId}`);
+  return { ...detail, session };
+}
+
+interface SessionRow {
+  id: number;
+  show_id: number;
+  name: string;
+  start_time: Date;
+  end_time: Date;
+  sale_start_time: Date;
+  sale_end_time: Date;
+  status: number;
+  total: number | null;
+  locked: number | null;
+  sold: number | null;
+}
+
+const SESSION_SELECT = `
+  SELECT se.id, se.show_id, se.name, se.start_time, se.end_time, se.sale_start_time,
+         se.sale_end_time, se.status, SUM(st.total_stock) AS total, SUM(st.locked_stock) AS locked,
+         SUM(st.sold_stock) AS sold
+    FROM sessions se
+    LEFT JOIN tickets t ON t.session_id = se.id AND t.deleted_at IS NULL
+    LEFT JOIN ticket_stock st ON st.ticket_id = t.id`;
+
+function toSessionRecord(r: SessionRow): SessionRecord {
+  const total = Number(r.total ?? 0);
+  const sold = Number(r.sold ?? 0);
+  return {
+    id: r.id,
+    showId: r.show_id,
+    name: r.name,
+    startTime: r.start_time,
+    endTime: r.end_time,
+    saleStartTime: r.sale_start_time,
+    saleEndTime: r.sale_end_time,
+    status: r.status,
+    statusName: (STATUSES[r.status] ?? STATUSES[0]).name,
+    totalSeats: total,
+    soldSeats: sold,
+    remainSeats: total - sold - Number(r.locked ?? 0),
+  };
+}
+
+export async function listSessions(ctx: AppContext, showId: number): Promise<SessionRecord[]> {
+  const rows = await ctx.db.read.rows<SessionRow>(
+    `${SESSION_SELECT} WHERE se.show_id = ? AND se.deleted_at IS NULL
+      GROUP BY se.id ORDER BY se.start_time, se.id`,
+    [showId],
+  );
+  return rows.map(toSessionRecord);
+}
+
+export async function getSession(ctx: AppContext, sessionId: number): Promise<SessionRecord> {
+  const [row] = await ctx.db.read.rows<SessionRow>(
+    `${SESSION_SELECT} JOIN shows sh ON sh.id = se.show_id AND sh.deleted_at IS NULL
+      WHERE se.id = ? AND se.deleted_at IS NULL GROUP BY se.id`,
+    [sessionId],
+  );
+  if (!row) throw notFound(`session ${sessionId}`);
+  return toSessionRecord(row);
+}
+
+// ---------------------------------------------------------------- admin
+
+export interface ShowInput {
+  name: string;
+  type: number;
+  venue: string;
+  city: string;
+  startTime: Date;
+  endTime: Date;
+  description?: string | null;
+  posterUrl?: string | null;
+  isHot?: boolean;
+  isRecommend?: boolean;
+  status?: number;
+}
+
+function assertTimes(start: Date, end: Date, startField: string, endField: string) {
+  if (end.getTime() < start.getTime()) throw invalid(endField, `must not be before ${startField}`);
+}
+
+export async function createShow(ctx: AppContext, input: ShowInput): Promise<{ id: number }> {
+  assertTimes(input.startTime, input.endTime, "startTime", "endTime");
+  const { insertId } = await ctx.db.exec(
+    `INSERT INTO shows (name, type, venue, city, description, poster_url, start_time, end_time,
+                        status, is_hot, is_recommend)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      input.name,
+      input.type,
+      input.venue,
+      input.city,
+      input.description ?? null,
+      input.posterUrl ?? null,
+      input.startTime,
+      input.endTime,
+      input.status ?? 1,
+      input.isHot ?? false,
+      input.isRecommend ?? false,
+    ],
+  );
+  return { id: insertId };
+}
+
+const SHOW_COLUMNS: Record<keyof ShowInput, string> = {
+  name: "name",
+  type: "type",
+  venue: "venue",
+  city: "city",
+  startTime: "start_time",
+  endTime: "end_time",
+  description: "description",
+  posterUrl: "poster_url",
+  isHot: "is_hot",
+  isRecommend: "is_recommend",
+  status: "status",
+};
+
+export async function updateShow(
+  ctx: AppContext,
+  showId: number,
+  changes: Partial<ShowInput>,
+): Promise<void> {
+  const current = await findShowRow(ctx, showId);
+  assertTimes(
+    changes.startTime ?? current.start_time,
+    changes.endTime ?? current.end_time,
+    "startTime",
+    "endTime",
+  );
+  const entries = Object.entries(changes).filter(([, v]) => v !== undefined) as [
+    keyof ShowInput,
+    string | number | boolean | Date | null,
+  ][];
+  if (entries.length === 0) return;
+  await ctx.db.exec(
+    `UPDATE shows SET ${entries.map(([k]) => `${SHOW_COLUMNS[k]} = ?`).join(", ")}
+      WHERE id = ? AND deleted_at IS NULL`,
+    [...entries.map(([, v]) => v), showId],
+  );
+}
+
+/** Soft delete: orders keep pointing at the show; the catalog no longer shows or sells it. */
+export async function deleteShow(ctx: AppContext, showId: number): Promise<void> {
+  const { affectedRows } = await ctx.db.exec(
+    "UPDATE shows SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+    [new Date(ctx.now()), showId],
+  );
+  if (affectedRows === 0) throw notFound(`show ${showId}`);
+}
+
+export interface SessionInput {
+  name: string;
+  startTime: Date;
+  endTime: Date;
+  saleStartTime?: Date;
+  saleEndTime?: Date;
+  status?: number;
+}
+
+export async function createSession(
+  ctx: AppContext,
+  showId: number,
+  input: SessionInput,
+): Promise<{ id: number }> {
+  await findShowRow(ctx, showId);
+  assertTimes(input.startTime, input.endTime, "startTime", "endTime");
+  const saleStart = input.saleStartTime ?? new Date(ctx.now());
+  const saleEnd = input.saleEndTime ?? input.startTime;
+  assertTimes(saleStart, saleEnd, "saleStartTime", "saleEndTime");
+  const { insertId } = await ctx.db.exec(
+    `INSERT INTO sessions (show_id, name, start_time, end_time, sale_start_time, sale_end_time,
+                           status)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    [showId, input.name, input.startTime, input.endTime, saleStart, saleEnd, input.status ?? 1],
+  );
+  return { id: insertId };
+}

@@ -1,0 +1,158 @@
+/**
+ * Access tokens: HS256 JWTs with `sub` (user id), `role`, `jti`, `iat` and `exp`. A token is
+ * refused when its signature, algorithm or expiry is wrong, when it was logged out (its jti is
+ * listed in Redis until it would expire anyway), or when the user changed password after it was
+ * issued (every other token of that user).
+ */
+import { joseErrors, jwtVerify, SignJWT } from "../deps.ts";
+import type { AppContext } from "./context.ts";
+import { AppError } from "./errors.ts";
+
+export type Role = "user" | "admin";
+
+/** Who is calling, as the token says. */
+export interface Caller {
+  userId: number;
+  role: Role;
+  jti: string;
+  /** Seconds since the epoch at which the token expires. */
+  exp: number;
+  /** Milliseconds since the epoch at which the token was issued. */
+  issuedAtMs: number;
+}
+
+export async function issueToken(
+  ctx: AppContext,
+  user: { id: number; role: Role },
+): Promise<{ token: string; expiresIn: number }> {
+  const now = ctx.now();
+  const token = await new SignJWT({ role: user.role, ims: now })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(String(user.id))
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(Math.floor(now / 1000))
+    .setExpirationTime(Math.floor(now / 1000) + ctx.config.jwtTtlSeconds)
+    .sign(ctx.jwtKey);
+  return { token, expiresIn: ctx.config.jwtTtlSeconds };
+}
+
+const unauthorized = (why: string) => new AppError("UNAUTHORIZED", why);
+
+/** The caller of a bearer token, or a 401 saying why not. */
+export async function verifyToken(ctx: AppContext, token: string): Promise<Caller> {
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, ctx.jwtKey, {
+      algorithms: ["HS256"],
+      currentDate: new Date(ctx.now()),
+    }));
+  } catch (e) {
+    if (e instanceof joseErrors.JWTExpired) throw unauthorized("token expired");
+    throw unauthorized("invalid token");
+  }
+  const userId = Number(payload.sub);
+  const role = payload.role;
+  const ims = payload.ims;
+  if (
+    !Number.isSafeInteger(userId) || userId <= 0 || (role !== "user" && role !== "admin") ||
+    typeof payload.jti !== "string" || typeof payload.exp !== "number" || typeof ims !== "number"
+  ) {
+    throw unauthorized("invalid token");
+  }
+  if (await isRevoked(ctx, userId, payload.jti, ims)) throw unauthorized("token revoked");
+  return { userId, role, jti: payload.jti, exp: payload.exp, issuedAtMs: ims };
+}
+
+/**
+ * One Redis round trip in the common case. When Redis has not seen this user's revocations since
+ * it started (the marker is missing), they are loaded from MySQL first: a Redis that lost its
+ * memory must not bring logged-out tokens back to life.
+ */
+async function isRevoked(ctx: AppContext, userId: number, jti: string, ims: number) {
+  const k = ctx.keys;
+  let [revoked, notBefore, loaded] = await ctx.redis.send<(string | null)[]>(
+    ["MGET", k.revokedToken(userId, jti), k.tokensNotBefore(userId), k.revocationsLoaded(userId)],
+    k.revokedToken(userId, jti),
+  );
+  if (loaded === null) {
+    await loadRevocations(ctx, userId);
+    [revoked, notBefore] = await ctx.redis.send<(string | null)[]>(
+      ["MGET", k.revokedToken(userId, jti), k.tokensNotBefore(userId)],
+      k.revokedToken(userId, jti),
+    );
+  }
+  if (revoked !== null) return true;
+  if (notBefore !== null) {
+    const [ms, keptJti] = notBefore.split("|");
+    if (ims < Number(ms) && jti !== keptJti) return true;
+  }
+  return false;
+}
+
+async function loadRevocations(ctx: AppContext, userId: number): Promise<void> {
+  const rows = await ctx.db.rows<
+    { jti: string | null; not_before_ms: number | null; kept_jti: string | null; expires_at: Date }
+  >(
+    `SELECT jti, not_before_ms, kept_jti, expires_at FROM token_revocations
+      WHERE user_id = ? AND expires_at > ? ORDER BY id`,
+    [userId, new Date(ctx.now())],
+  );
+  for (const r of rows) {
+    const ttl = String(Math.max(1, r.expires_at.getTime() - ctx.now()));
+    if (r.jti) {
+      await ctx.redis.send(["SET", ctx.keys.revokedToken(userId, r.jti), "1", "PX", ttl]);
+    } else if (r.not_before_ms !== null) {
+      await ctx.redis.send(
+        [
+          "SET",
+          ctx.keys.tokensNotBefore(userId),
+          `${r.not_before_ms}|${r.kept_jti ?? ""}`,
+          "PX",
+          ttl,
+        ],
+      );
+    }
+  }
+  await ctx.redis.send([
+    "SET",
+    ctx.keys.revocationsLoaded(userId),
+    "1",
+    "EX",
+    String(ctx.config.jwtTtlSeconds),
+  ]);
+}
+
+/** Logout: the token is refused from now until it expires on its own. */
+export async function revokeToken(ctx: AppContext, caller: Caller): Promise<void> {
+  const ttlMs = caller.exp * 1000 - ctx.now();
+  if (ttlMs <= 0) return;
+  await ctx.db.exec(
+    "INSERT INTO token_revocations (user_id, jti, expires_at) VALUES (?, ?, ?)",
+    [caller.userId, caller.jti, new Date(caller.exp * 1000)],
+  );
+  await ctx.redis.send([
+    "SET",
+    ctx.keys.revokedToken(caller.userId, caller.jti),
+    "1",
+    "PX",
+    String(ttlMs),
+  ]);
+}
+
+/** Refuses every token of the user issued before now, except the one given (the caller's). */
+export async function revokeOtherTokens(ctx: AppContext, caller: Caller): Promise<void> {
+  const now = ctx.now();
+  const ttlMs = ctx.config.jwtTtlSeconds * 1000;
+  await ctx.db.exec(
+    `INSERT INTO token_revocations (user_id, not_before_ms, kept_jti, expires_at)
+     VALUES (?, ?, ?, ?)`,
+    [caller.userId, now, caller.jti, new Date(now + ttlMs)],
+  );
+  await ctx.redis.send([
+    "SET",
+    ctx.keys.tokensNotBefore(caller.userId),
+    `${now}|${caller.jti}`,
+    "PX",
+    String(ttlMs),
+  ]);
+}

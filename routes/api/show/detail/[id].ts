@@ -1,0 +1,24 @@
+import { z } from "../../../../deps.ts";
+import { defineRoute } from "../../../../http/route.ts";
+import { IdParam, ShowDetail } from "../../../../http/schemas.ts";
+import { deleteShow, getShowDetail } from "../../../../lib/shows.ts";
+
+export const GET = defineRoute({
+  summary: "A show with its sessions",
+  auth: "public",
+  params: z.object({ id: IdParam }),
+  data: ShowDetail,
+  handler: ({ ctx, params }) => getShowDetail(ctx, params.id),
+});
+
+export const DELETE = defineRoute({
+  summary: "Delete a show (admin)",
+  description: "The show leaves the catalog and stops selling; its orders stay as they are.",
+  auth: "admin",
+  params: z.object({ id: IdParam }),
+  data: z.null(),
+  handler: async ({ ctx, params }) => {
+    await deleteShow(ctx, params.id);
+    return null;
+  },
+});

@@ -1,0 +1,13 @@
+import { z } from "../../../deps.ts";
+import { defineRoute } from "../../../http/route.ts";
+import { Created } from "../../../http/schemas.ts";
+import { createShow } from "../../../lib/shows.ts";
+import { ShowFields } from "./_fields.ts";
+
+export const POST = defineRoute({
+  summary: "Create a show (admin)",
+  auth: "admin",
+  body: z.object(ShowFields),
+  data: Created,
+  handler: ({ ctx, body }) => createShow(ctx, body),
+});

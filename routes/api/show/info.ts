@@ -1,0 +1,12 @@
+import { z } from "../../../deps.ts";
+import { defineRoute } from "../../../http/route.ts";
+import { IdParam, SessionRecord, ShowDetail } from "../../../http/schemas.ts";
+import { getShowInfo } from "../../../lib/shows.ts";
+
+export const GET = defineRoute({
+  summary: "A show with one of its sessions",
+  auth: "public",
+  query: z.object({ showId: IdParam, sessionId: IdParam }),
+  data: ShowDetail.extend({ session: SessionRecord }),
+  handler: ({ ctx, query }) => getShowInfo(ctx, query.showId, query.sessionId),
+});

@@ -1,0 +1,11 @@
+import { z } from "../../../deps.ts";
+import { defineRoute } from "../../../http/route.ts";
+import { ShowRecord } from "../../../http/schemas.ts";
+import { featuredShows } from "../../../lib/shows.ts";
+
+export const GET = defineRoute({
+  summary: "Recommended shows (at most 20)",
+  auth: "public",
+  data: z.array(ShowRecord),
+  handler: ({ ctx }) => featuredShows(ctx, "recommend"),
+});

@@ -1,0 +1,19 @@
+import { z } from "../../../deps.ts";
+import { defineRoute } from "../../../http/route.ts";
+import { Created, Id, Money, text } from "../../../http/schemas.ts";
+import { createTicket } from "../../../lib/tickets.ts";
+
+export const POST = defineRoute({
+  summary: "Create a tier of a session (admin)",
+  auth: "admin",
+  body: z.object({
+    showId: Id,
+    sessionId: Id,
+    name: text(1, 100),
+    price: Money,
+    totalStock: z.number().int().min(0).max(1_000_000),
+    limitCount: z.number().int().min(1).max(10).optional(),
+  }),
+  data: Created,
+  handler: ({ ctx, body }) => createTicket(ctx, body),
+});
