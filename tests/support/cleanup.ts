@@ -1,4 +1,4 @@
-/** Drops the databases and Redis keys of one test run (see tools/test.ts). */
+/** Drops the databases and Redis keys of one test run (see tools/run_tests.ts). */
 import { mysql } from "../../deps.ts";
 import { connectionOptions } from "../../lib/db.ts";
 import { connectRedis } from "../../lib/redis.ts";

@@ -26,7 +26,7 @@ export const TEST_JWT_SECRET = "test-secret-test-secret-test-secret-0123456789";
 
 let stores: Promise<{ databaseUrl: string; redisUrl: string }> | undefined;
 
-/** The stores of this run: from tools/test.ts, or found/started when `deno test` runs alone. */
+/** The stores of this run: from tools/run_tests.ts, or found/started when `deno test` runs alone. */
 export function testStores(): Promise<{ databaseUrl: string; redisUrl: string }> {
   stores ??= (async () => {
     const db = Deno.env.get("BOXOFFICE_TEST_DATABASE_URL");
