@@ -28,6 +28,16 @@ export function redisKeys(prefix: string) {
     disabledSeats: (sessionId: number) => `${session(sessionId)}:disabled`,
     /** String "userId|expireAtMs" with a TTL: one buyer's hold on one slot. */
     hold: (sessionId: number, slot: string) => `${session(sessionId)}:hold:${slot}`,
+    /**
+     * The first order of a buyer's create request (an Idempotency-Key, or the fingerprint of
+     * the request within DEDUP_WINDOW_SECONDS). In the session's slot, so the reserve script
+     * checks and sets it in the same atomic step.
+     */
+    dedup: (sessionId: number, userId: number, key: string) =>
+      `${session(sessionId)}:dedup:${userId}:${key}`,
+    /** Failed outcome of a deduplicated create, replayed to its duplicates for a short while. */
+    dedupOutcome: (sessionId: number, orderNo: string) =>
+      `${session(sessionId)}:outcome:${orderNo}`,
 
     // --- a user's tokens and requests ---
     /** Present while a logged-out token (by jti) would still be valid. */
@@ -36,8 +46,6 @@ export function redisKeys(prefix: string) {
     tokensNotBefore: (userId: number) => `${user(userId)}:tokens-nbf`,
     /** Present once the user's revocations have been loaded from MySQL into Redis. */
     revocationsLoaded: (userId: number) => `${user(userId)}:revocations-loaded`,
-    /** The outcome of a create under one idempotency key. */
-    idempotency: (userId: number, key: string) => `${user(userId)}:idem:${key}`,
 
     // --- login throttling ---
     loginFailuresByUsername: (username: string) =>

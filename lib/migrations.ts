@@ -3,6 +3,7 @@
  * a test fails when the two disagree.
  */
 import m001 from "../migrations/001_init.sql" with { type: "text" };
+import m002 from "../migrations/002_orders.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -12,4 +13,5 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "001_init.sql", sql: m001 },
+  { version: 2, name: "002_orders.sql", sql: m002 },
 ];

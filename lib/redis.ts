@@ -36,10 +36,14 @@ export interface RedisOptions {
 /** Connects, or throws a 503-bound error naming Redis when it cannot. */
 export async function connectRedis(options: RedisOptions): Promise<Redis> {
   const timeout = options.commandTimeoutMs ?? 5000;
+  let connected = false;
   const socket = {
     connectTimeout: 3000,
-    // Keep trying in the background; requests meanwhile fail fast (disableOfflineQueue).
-    reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 5), 1000),
+    // Once connected, keep reconnecting in the background while requests fail fast
+    // (disableOfflineQueue). Before the first connection, give up after a few tries so a boot
+    // against a dead Redis ends with a clear error instead of hanging.
+    reconnectStrategy: (retries: number, cause: Error) =>
+      !connected && retries >= 3 ? cause : Math.min(50 * 2 ** Math.min(retries, 5), 1000),
   };
   const onError = options.onError ?? (() => {});
   if (options.clusterNodes) {
@@ -50,6 +54,7 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
     cluster.on("error", onError);
     try {
       await cluster.connect();
+      connected = true;
     } catch (e) {
       throw unavailable("redis", e);
     }
@@ -92,8 +97,10 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
   client.on("error", onError);
   try {
     await client.connect();
+    connected = true;
   } catch (e) {
-    client.destroy();
+    // A client that gave up reconnecting is closed already.
+    if (client.isOpen) client.destroy();
     throw unavailable("redis", e);
   }
   const node = client as unknown as NodeClient;

@@ -4,13 +4,23 @@
  * answers NOSCRIPT (it restarted or failed over and lost its script cache) the script is sent
  * once with EVAL, which runs it and caches it again on that node.
  */
+import confirm from "../lua/confirm.lua" with { type: "text" };
 import countFailure from "../lua/count-failure.lua" with { type: "text" };
+import rebuildSession from "../lua/rebuild-session.lua" with { type: "text" };
+import releaseLock from "../lua/release-lock.lua" with { type: "text" };
+import release from "../lua/release.lua" with { type: "text" };
+import reserve from "../lua/reserve.lua" with { type: "text" };
 import type { Redis, RedisReply } from "./redis.ts";
 import { isReplyError } from "./redis.ts";
 
 /** Script name (its file name in `lua/`) → source. */
 export const SCRIPT_SOURCES = {
   "count-failure": countFailure,
+  "reserve": reserve,
+  "release": release,
+  "confirm": confirm,
+  "rebuild-session": rebuildSession,
+  "release-lock": releaseLock,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_SOURCES;

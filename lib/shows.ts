@@ -4,6 +4,7 @@
  */
 import type { AppContext } from "./context.ts";
 import { invalid, notFound } from "./errors.ts";
+import { forgetTierFacts } from "./tier_facts.ts";
 import { containsPattern, limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
 
 export const SHOW_TYPES: Record<number, string> = {
@@ -363,6 +364,7 @@ export async function updateShow(
       WHERE id = ? AND deleted_at IS NULL`,
     [...entries.map(([, v]) => v), showId],
   );
+  forgetTierFacts(ctx);
 }
 
 /** Soft delete: orders keep pointing at the show; the catalog no longer shows or sells it. */
@@ -372,6 +374,7 @@ export async function deleteShow(ctx: AppContext, showId: number): Promise<void>
     [new Date(ctx.now()), showId],
   );
   if (affectedRows === 0) throw notFound(`show ${showId}`);
+  forgetTierFacts(ctx);
 }
 
 export interface SessionInput {

@@ -5,6 +5,9 @@
 import type { AppContext } from "./context.ts";
 import type { Queryable } from "./db.ts";
 import { AppError, invalid, notFound } from "./errors.ts";
+import { errorFields } from "./log.ts";
+import { invalidateSession, rebuildSession } from "./session_rebuild.ts";
+import { forgetTierFacts } from "./tier_facts.ts";
 
 export interface TicketRecord {
   id: number;
@@ -132,7 +135,7 @@ export async function createTicket(ctx: AppContext, input: TicketInput): Promise
       `session ${input.sessionId} is not a session of show ${input.showId}`,
     );
   }
-  return await ctx.db.tx(async (tx) => {
+  const created = await ctx.db.tx(async (tx) => {
     const { insertId } = await tx.exec(
       `INSERT INTO tickets (show_id, session_id, name, price, limit_count) VALUES (?, ?, ?, ?, ?)`,
       [input.showId, input.sessionId, input.name, input.price, input.limitCount ?? 4],
@@ -143,6 +146,14 @@ export async function createTicket(ctx: AppContext, input: TicketInput): Promise
     ]);
     return { id: insertId };
   });
+  // Build the session's sale state now rather than when the first buyers arrive all at once.
+  await rebuildSession(ctx, input.sessionId).catch((e) =>
+    ctx.log.warn("sale state not built ahead (built on first use)", {
+      sessionId: input.sessionId,
+      ...errorFields(e),
+    })
+  );
+  return created;
 }
 
 export interface TicketChanges {
@@ -162,7 +173,7 @@ export async function updateTicket(
   ticketId: number,
   changes: TicketChanges,
 ): Promise<void> {
-  await findTicketRow(ctx, ticketId, ctx.db);
+  const row = await findTicketRow(ctx, ticketId, ctx.db);
   await ctx.db.tx(async (tx) => {
     const sets: string[] = [];
     const values: (string | number)[] = [];
@@ -197,6 +208,9 @@ export async function updateTicket(
       }
     }
   });
+  // Other processes pick the change up within the facts cache's lifetime (2 s).
+  forgetTierFacts(ctx, ticketId);
+  if (changes.totalStock !== undefined) await invalidateSession(ctx, row.session_id);
 }
 
 export async function deleteTicket(ctx: AppContext, ticketId: number): Promise<void> {
@@ -205,4 +219,5 @@ export async function deleteTicket(ctx: AppContext, ticketId: number): Promise<v
     [new Date(ctx.now()), ticketId],
   );
   if (affectedRows === 0) throw notFound(`ticket ${ticketId}`);
+  forgetTierFacts(ctx, ticketId);
 }

@@ -1,0 +1,17 @@
+/**
+ * Order numbers: `yyyyMMddHHmmssSSS` (UTC) + 3 digits of this process + 3 digits of a counter,
+ * 23 characters. They sort by creation time, a buyer cannot guess another's from their own
+ * (the process part is random), and two processes collide only if they drew the same process
+ * digits and counter in the same millisecond — MySQL's unique key turns that into a retryable
+ * 503, never a shared order.
+ */
+const processPart = String(crypto.getRandomValues(new Uint16Array(1))[0] % 1000).padStart(3, "0");
+let counter = 0;
+
+export function nextOrderNo(nowMs: number): string {
+  counter = (counter + 1) % 1000;
+  const stamp = new Date(nowMs).toISOString().replace(/\D/g, "").slice(0, 17);
+  return `${stamp}${processPart}${String(counter).padStart(3, "0")}`;
+}
+
+export const ORDER_NO = /^\d{23}$/;

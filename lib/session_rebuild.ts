@@ -1,0 +1,168 @@
+/**
+ * Rebuilding a session's sale state in Redis from MySQL, the system of record. Redis may come
+ * back empty (restart, failover, eviction); the reserve script then answers NOT_READY and the
+ * caller lands here. One process per session rebuilds, under a lock; the others wait briefly for
+ * the ready marker and otherwise answer 503 with Retry-After — never guessing the stock.
+ */
+import type { AppContext } from "./context.ts";
+import { unavailable } from "./errors.ts";
+import { confirmReservation, releaseReservation } from "./stock_gate.ts";
+
+const LOCK_MS = 15_000;
+const WAIT_MS = 5_000;
+
+export interface SessionState {
+  tiers: {
+    id: number;
+    total: number;
+    locked: number;
+    sold: number;
+    buyers: Record<string, number>;
+  }[];
+  reservations: Record<string, ReservationRecord>;
+  claims: Record<string, string>;
+  disabled: string[];
+}
+
+/** A reservation as lua/reserve.lua records it. */
+export interface ReservationRecord {
+  /** buyer */
+  u: number;
+  /** ticket (tier) */
+  t: number;
+  /** tickets counted against the tier's stock */
+  q: number;
+  /** "p" pending, "s" sold */
+  st: "p" | "s";
+  /** created, ms since the epoch */
+  c: number;
+  /** slots: seat ids, or "seatId@hour" for hourly bookings */
+  s: string[];
+}
+
+/** Reads what Redis must hold for one session: tiers, buyers' counts, unpaid orders, seats. */
+export async function readSessionState(ctx: AppContext, sessionId: number): Promise<SessionState> {
+  const db = ctx.db;
+  const tiers = await db.rows<{ id: number; total: number; locked: number; sold: number }>(
+    `SELECT t.id, st.total_stock AS total, st.locked_stock AS locked, st.sold_stock AS sold
+       FROM tickets t JOIN ticket_stock st ON st.ticket_id = t.id
+      WHERE t.session_id = ? ORDER BY t.id`,
+    [sessionId],
+  );
+  const buyers = await db.rows<{ ticket_id: number; user_id: number; n: number }>(
+    `SELECT ticket_id, user_id, CAST(SUM(quantity) AS UNSIGNED) AS n FROM orders
+      WHERE session_id = ? AND status IN (0, 1) AND booking_start IS NULL
+      GROUP BY ticket_id, user_id`,
+    [sessionId],
+  );
+  const pending = await db.rows<
+    {
+      order_no: string;
+      user_id: number;
+      ticket_id: number;
+      quantity: number;
+      hourly: number;
+      created_at: Date;
+    }
+  >(
+    `SELECT order_no, user_id, ticket_id, quantity, booking_start IS NOT NULL AS hourly, created_at
+       FROM orders WHERE session_id = ? AND status = 0`,
+    [sessionId],
+  );
+  const state: SessionState = {
+    tiers: tiers.map((t) => ({ ...t, buyers: {} })),
+    reservations: {},
+    claims: {},
+    disabled: [],
+  };
+  const byTier = new Map(state.tiers.map((t) => [t.id, t]));
+  for (const b of buyers) {
+    const tier = byTier.get(b.ticket_id);
+    if (tier) tier.buyers[String(b.user_id)] = Number(b.n);
+  }
+  for (const o of pending) {
+    state.reservations[o.order_no] = {
+      u: o.user_id,
+      t: o.ticket_id,
+      q: o.hourly ? 0 : o.quantity,
+      st: "p",
+      c: o.created_at.getTime(),
+      s: [],
+    };
+  }
+  return state;
+}
+
+/**
+ * Rebuilds the session unless another process is doing it, in which case this waits for it to
+ * finish. Throws 503 (Retry-After) when the state is not ready within a few seconds.
+ */
+export async function rebuildSession(ctx: AppContext, sessionId: number): Promise<void> {
+  const keys = ctx.keys;
+  const lock = keys.sessionRebuildLock(sessionId);
+  const token = crypto.randomUUID();
+  const got = await ctx.redis.send(["SET", lock, token, "NX", "PX", String(LOCK_MS)], lock);
+  if (got !== "OK") return await waitUntilReady(ctx, sessionId);
+  try {
+    const since = new Date(ctx.now() - 1000);
+    const state = await readSessionState(ctx, sessionId);
+    const tierKeys = state.tiers.flatMap((t) => [
+      keys.tier(sessionId, t.id),
+      keys.tierBuyers(sessionId, t.id),
+    ]);
+    await ctx.scripts.run(
+      "rebuild-session",
+      [
+        keys.sessionReady(sessionId),
+        lock,
+        keys.reservations(sessionId),
+        keys.claims(sessionId),
+        keys.disabledSeats(sessionId),
+        ...tierKeys,
+      ],
+      [token, JSON.stringify(state)],
+    );
+    await settleChangedSince(ctx, sessionId, since);
+    ctx.log.info("session rebuilt", {
+      sessionId,
+      tiers: state.tiers.length,
+      reservations: Object.keys(state.reservations).length,
+    });
+  } finally {
+    await ctx.scripts.run("release-lock", [lock], [token]).catch(() => {});
+  }
+}
+
+/**
+ * Orders paid, cancelled or expired while the state was being read: the confirm or release
+ * that followed their MySQL commit found no state and did nothing, so do it now (both are
+ * idempotent).
+ */
+async function settleChangedSince(ctx: AppContext, sessionId: number, since: Date) {
+  const changed = await ctx.db.rows<{ order_no: string; ticket_id: number; status: number }>(
+    `SELECT order_no, ticket_id, status FROM orders
+      WHERE session_id = ? AND updated_at >= ? AND status IN (1, 2, 3)`,
+    [sessionId, since],
+  );
+  for (const o of changed) {
+    const ref = { orderNo: o.order_no, sessionId, ticketId: o.ticket_id };
+    if (o.status === 1) await confirmReservation(ctx, ref);
+    else await releaseReservation(ctx, ref);
+  }
+}
+
+async function waitUntilReady(ctx: AppContext, sessionId: number): Promise<void> {
+  const ready = ctx.keys.sessionReady(sessionId);
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline) {
+    if (Number(await ctx.redis.send(["EXISTS", ready], ready)) === 1) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw unavailable(`the sale state of session ${sessionId} is being rebuilt`, undefined, 1);
+}
+
+/** Deletes the ready marker so the next request rebuilds the session from MySQL. */
+export async function invalidateSession(ctx: AppContext, sessionId: number): Promise<void> {
+  const ready = ctx.keys.sessionReady(sessionId);
+  await ctx.redis.send(["DEL", ready], ready);
+}

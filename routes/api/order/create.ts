@@ -1,0 +1,26 @@
+import { z } from "../../../deps.ts";
+import { defineRoute } from "../../../http/route.ts";
+import { Id, text } from "../../../http/schemas.ts";
+import { createOrder } from "../../../lib/orders.ts";
+
+export const POST = defineRoute({
+  summary: "Create an order; the reply is its order number",
+  description: "Prices are the server's: client-sent prices and userId are ignored. " +
+    "The same Idempotency-Key (or the same request within DEDUP_WINDOW_SECONDS) returns the " +
+    "first order's number.",
+  auth: "user",
+  body: z.object({
+    showId: Id.optional(),
+    sessionId: Id.optional(),
+    ticketId: Id.optional(),
+    quantity: z.number().int().min(1).max(1_000_000).optional(),
+    contactPhone: text(0, 20).optional(),
+    remark: text(0, 500).optional(),
+  }),
+  data: z.string().openapi({ example: "20261126120000123456001" }),
+  handler: ({ ctx, body, caller, c }) =>
+    createOrder(ctx, caller.userId, {
+      ...body,
+      idempotencyKey: c.req.header("idempotency-key"),
+    }),
+});
