@@ -24,7 +24,8 @@ import * as $20 from "./routes/api/user/password.ts";
 import * as $21 from "./routes/api/user/register.ts";
 import * as $22 from "./routes/docs/[asset].ts";
 import * as $23 from "./routes/docs/index.ts";
-import * as $24 from "./routes/openapi.json.ts";
+import * as $24 from "./routes/metrics.ts";
+import * as $25 from "./routes/openapi.json.ts";
 
 export const routes: readonly ManifestEntry[] = [
   {
@@ -148,8 +149,13 @@ export const routes: readonly ManifestEntry[] = [
     module: $23,
   },
   {
+    path: "/metrics",
+    file: "routes/metrics.ts",
+    module: $24,
+  },
+  {
     path: "/openapi.json",
     file: "routes/openapi.json.ts",
-    module: $24,
+    module: $25,
   },
 ];
