@@ -87,7 +87,8 @@ const compensationBacklog = new promClient.Gauge({
   registers: [registry],
 });
 
-promClient.collectDefaultMetrics({ register: registry, prefix: "boxoffice_process_" });
+// No collectDefaultMetrics(): under Deno several of its Node.js gauges (event-loop lag among
+// them) read NaN; process-level numbers come from Deno's OpenTelemetry metrics instead.
 
 /** Reads the backlog at scrape time; set by the compensation module. */
 export type BacklogSource = (ctx: AppContext) => number | Promise<number>;
