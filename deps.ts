@@ -17,6 +17,10 @@ export type {
 } from "npm:mysql2@3.24.6/promise";
 export { errors as joseErrors, jwtVerify, SignJWT } from "npm:jose@6.2.18";
 export { default as promClient } from "npm:prom-client@15.1.3";
+// Deno's built-in OpenTelemetry (OTEL_DENO=true) registers itself behind this API.
+export { context, SpanStatusCode, trace } from "npm:@opentelemetry/api@1.10.0";
+// Tests only (compose.yaml); not in main.ts's graph, so not in the compiled binary.
+export { parse as parseYaml } from "npm:yaml@2.9.1";
 // Assets of the /docs page, embedded so the service needs no CDN.
 export { default as swaggerUiCss } from "npm:swagger-ui-dist@5.35.0/swagger-ui.css" with {
   type: "text",

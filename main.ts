@@ -3,16 +3,26 @@
  *
  *   deno task start            demo mode: starts private stores when none run, seeds demo data
  *   boxoffice --help           the environment variables
+ *   boxoffice --healthcheck    exit 0 when the server on PORT is up (container HEALTHCHECK)
  */
 import { createApp } from "./http/app.ts";
 import { bootService, DEMO_ADMIN, type Service } from "./lib/boot.ts";
 import { type Config, ConfigError, loadConfig, VARIABLES } from "./lib/config.ts";
 import { isAppError } from "./lib/errors.ts";
+import { healthcheck } from "./lib/healthcheck.ts";
 import { StoreSetupError } from "./lib/local_stores.ts";
 import { createLogger } from "./lib/log.ts";
 
+if (Deno.args.includes("--healthcheck")) {
+  Deno.exit(await healthcheck(Deno.env.toObject()));
+}
+
 if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
-  console.log("boxoffice — ticketing backend\n\nusage: boxoffice [--demo]\n\nenvironment:");
+  console.log(
+    "boxoffice — ticketing backend\n\nusage: boxoffice [--demo]\n" +
+      "       boxoffice --healthcheck   exit 0 when the server on PORT answers /api/health\n\n" +
+      "environment:",
+  );
   for (const [name, meaning] of VARIABLES) console.log(`  ${name.padEnd(26)} ${meaning}`);
   Deno.exit(0);
 }

@@ -34,7 +34,8 @@ import * as $30 from "./routes/api/user/password.ts";
 import * as $31 from "./routes/api/user/register.ts";
 import * as $32 from "./routes/docs/[asset].ts";
 import * as $33 from "./routes/docs/index.ts";
-import * as $34 from "./routes/openapi.json.ts";
+import * as $34 from "./routes/metrics.ts";
+import * as $35 from "./routes/openapi.json.ts";
 
 export const routes: readonly ManifestEntry[] = [
   {
@@ -208,8 +209,13 @@ export const routes: readonly ManifestEntry[] = [
     module: $33,
   },
   {
+    path: "/metrics",
+    file: "routes/metrics.ts",
+    module: $34,
+  },
+  {
     path: "/openapi.json",
     file: "routes/openapi.json.ts",
-    module: $34,
+    module: $35,
   },
 ];

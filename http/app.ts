@@ -7,14 +7,14 @@ import { cors, HTTPException, OpenAPIHono, z } from "../deps.ts";
 import type { AppContext } from "../lib/context.ts";
 import { AppError, isAppError } from "../lib/errors.ts";
 import { errorFields } from "../lib/log.ts";
+import { recordHttpRequest } from "../lib/metrics.ts";
 import { verifyToken } from "../lib/tokens.ts";
+import { requestTraceId, traceRequest } from "../lib/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
 import { errorResponse, errorSchema, successBody, successSchema } from "./envelope.ts";
 import { parseInput } from "./input.ts";
 import type { AnyRoute, HonoEnv, ManifestEntry, Method } from "./route.ts";
 import { METHODS } from "./route.ts";
-
-const TRACE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export type App = OpenAPIHono<HonoEnv>;
 
@@ -26,13 +26,18 @@ export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = m
   // Trace id and the request log line come first, so that every reply (errors included) has both.
   app.use("*", async (c, next) => {
     const started = performance.now();
-    const given = c.req.header("x-trace-id");
-    const traceId = given && TRACE_ID.test(given) ? given : crypto.randomUUID().replaceAll("-", "");
+    const traceId = requestTraceId(c.req.raw.headers);
     c.set("ctx", ctx);
     c.set("traceId", traceId);
     c.set("openapi", openapi);
-    await next();
+    await traceRequest(traceId, c.req.method, () => c.get("route"), next);
     c.res.headers.set("x-trace-id", traceId);
+    recordHttpRequest(
+      c.req.method,
+      c.get("route"),
+      c.res.status,
+      (performance.now() - started) / 1000,
+    );
     ctx.log.info("request", {
       method: c.req.method,
       path: c.req.path,

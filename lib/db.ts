@@ -5,6 +5,7 @@
  */
 import { mysql, type MysqlConnection, type MysqlPool, type ResultSetHeader } from "../deps.ts";
 import { unavailable } from "./errors.ts";
+import { inSpan } from "./tracing.ts";
 
 /** A parameter of a prepared statement. */
 export type SqlValue = string | number | bigint | boolean | Date | null | Buffer | SqlValue[];
@@ -66,11 +67,11 @@ export function createDb(options: DbOptions): Db {
   const timeout = options.queryTimeoutMs ?? 10_000;
   const pool = makePool(options.url, options.poolSize);
   const readPool = options.readUrl ? makePool(options.readUrl, options.poolSize) : pool;
-  const main = queryable(pool, timeout);
+  const main = traced(queryable(pool, timeout));
   return {
     database: databaseName(options.url),
     ...main,
-    read: readPool === pool ? main : queryable(readPool, timeout),
+    read: readPool === pool ? main : traced(queryable(readPool, timeout)),
     async tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       let conn: MysqlConnection;
       try {
@@ -81,7 +82,7 @@ export function createDb(options: DbOptions): Db {
       let broken = false;
       try {
         await conn.beginTransaction();
-        const result = await fn(queryable(conn, timeout));
+        const result = await fn(traced(queryable(conn, timeout)));
         await conn.commit();
         return result;
       } catch (e) {
@@ -154,6 +155,19 @@ function queryable(target: Target, timeout: number): Queryable {
         throw classify(e);
       }
     },
+  };
+}
+
+/** Each statement a child span of the request (OTEL_DENO=true), named by its first word. */
+function traced(q: Queryable): Queryable {
+  const attributes = (sql: string) => ({
+    "db.system": "mysql",
+    "db.query.text": sql.slice(0, 500),
+  });
+  const name = (sql: string) => `mysql ${/^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? "QUERY"}`;
+  return {
+    rows: (sql, params) => inSpan(name(sql), attributes(sql), () => q.rows(sql, params)),
+    exec: (sql, params) => inSpan(name(sql), attributes(sql), () => q.exec(sql, params)),
   };
 }
 

@@ -82,7 +82,9 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
       scan: async (pattern, onBatch) => {
         await forEachMaster((c) => scanNode(c, pattern, onBatch));
       },
-      isOpen: () => cluster.masters.length > 0 && cluster.masters.every((m) => m.client?.isReady),
+      isOpen: () =>
+        cluster.masters.length > 0 &&
+        cluster.masters.every((m: { client?: { isReady: boolean } }) => m.client?.isReady === true),
       close: async () => {
         await cluster.close();
       },

@@ -10,7 +10,9 @@ import rebuildSession from "../lua/rebuild-session.lua" with { type: "text" };
 import releaseLock from "../lua/release-lock.lua" with { type: "text" };
 import release from "../lua/release.lua" with { type: "text" };
 import reserve from "../lua/reserve.lua" with { type: "text" };
+import { timeScript } from "./metrics.ts";
 import type { Redis, RedisReply } from "./redis.ts";
+import { inSpan } from "./tracing.ts";
 import { isReplyError } from "./redis.ts";
 
 /** Script name (its file name in `lua/`) → source. */
@@ -41,7 +43,7 @@ export async function loadScripts(redis: Redis): Promise<Scripts> {
   for (const [name, source] of Object.entries(SCRIPT_SOURCES) as [ScriptName, string][]) {
     shas.set(name, await redis.loadScript(source));
   }
-  return {
+  const scripts: Scripts = {
     loaded: true,
     async run<T extends RedisReply>(name: ScriptName, keys: string[], args: (string | number)[]) {
       const argv = args.map(String);
@@ -58,6 +60,21 @@ export async function loadScripts(redis: Redis): Promise<Scripts> {
           keys[0],
         );
       }
+    },
+  };
+  return timed(scripts);
+}
+
+/** Every `run` observed in `boxoffice_redis_script_seconds{script}` and traced as a child span. */
+function timed(scripts: Scripts): Scripts {
+  return {
+    loaded: scripts.loaded,
+    run<T extends RedisReply>(name: ScriptName, keys: string[], args: (string | number)[]) {
+      return inSpan(
+        `redis EVALSHA ${name}`,
+        { "db.system": "redis", "boxoffice.script": name },
+        () => timeScript(name, () => scripts.run<T>(name, keys, args)),
+      );
     },
   };
 }

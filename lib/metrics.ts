@@ -1,0 +1,181 @@
+/**
+ * The process's Prometheus metrics, served as text by `GET /metrics`. One registry per process
+ * (tests build many apps in one process; they all count into it, so tests compare deltas).
+ * Domain code records events through the small functions below and never sees prom-client:
+ *
+ * ```ts
+ * import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
+ * recordOrderEvent("created");
+ * recordSoldOut();
+ * ```
+ *
+ * Labels are bounded sets: HTTP routes are path templates (`/api/order/{id}`, or `unmatched`),
+ * never raw paths, so a scan of random URLs cannot blow up the series count.
+ */
+import { promClient } from "../deps.ts";
+import type { AppContext } from "./context.ts";
+
+const registry = new promClient.Registry();
+
+/** Latency buckets (seconds) for HTTP requests: a flash sale answers in ms, a slow DB in s. */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Redis scripts run in well under a millisecond when healthy. */
+const SCRIPT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+const httpRequests = new promClient.Counter({
+  name: "http_requests_total",
+  help: "HTTP requests answered, by method, route template and status",
+  labelNames: ["method", "route", "status"] as const,
+  registers: [registry],
+});
+
+const httpDuration = new promClient.Histogram({
+  name: "http_request_duration_seconds",
+  help: "Time from receiving a request to its reply, by method and route template",
+  labelNames: ["method", "route"] as const,
+  buckets: HTTP_BUCKETS,
+  registers: [registry],
+});
+
+export type OrderEvent = "created" | "paid" | "cancelled" | "expired";
+
+const orders = new promClient.Counter({
+  name: "boxoffice_orders_total",
+  help: "Order lifecycle events: created, paid, cancelled, expired",
+  labelNames: ["event"] as const,
+  registers: [registry],
+});
+
+const soldOut = new promClient.Counter({
+  name: "boxoffice_sold_out_rejections_total",
+  help: "Order attempts refused because the tier had no stock left",
+  registers: [registry],
+});
+
+const seatHolds = new promClient.Counter({
+  name: "boxoffice_seat_holds_total",
+  help: "Seat hold attempts by outcome (held, taken, released, expired, ...)",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+
+const scriptSeconds = new promClient.Histogram({
+  name: "boxoffice_redis_script_seconds",
+  help: "Latency of the Redis Lua scripts (EVALSHA, and EVAL after NOSCRIPT), by script",
+  labelNames: ["script"] as const,
+  buckets: SCRIPT_BUCKETS,
+  registers: [registry],
+});
+
+const jobRuns = new promClient.Counter({
+  name: "boxoffice_job_runs_total",
+  help: "Background job runs by job name and outcome (ok, failed, skipped)",
+  labelNames: ["job", "outcome"] as const,
+  registers: [registry],
+});
+
+const dbPool = new promClient.Gauge({
+  name: "boxoffice_db_pool_connections",
+  help: "MySQL pool connections: in_use, idle, and requests waiting for one",
+  labelNames: ["state"] as const,
+  registers: [registry],
+});
+
+const compensationBacklog = new promClient.Gauge({
+  name: "boxoffice_compensation_backlog",
+  help: "Compensation records not yet applied (Redis/MySQL repairs waiting for a retry)",
+  registers: [registry],
+});
+
+// No collectDefaultMetrics(): under Deno several of its Node.js gauges (event-loop lag among
+// them) read NaN; process-level numbers come from Deno's OpenTelemetry metrics instead.
+
+/** Reads the backlog at scrape time; set by the compensation module. */
+export type BacklogSource = (ctx: AppContext) => number | Promise<number>;
+let backlogSource: BacklogSource | undefined;
+
+// ------------------------------------------------------------------ recording
+
+/** One answered HTTP request. `route` is the template, or `unmatched` when no route matched. */
+export function recordHttpRequest(
+  method: string,
+  route: string | undefined,
+  status: number,
+  seconds: number,
+): void {
+  const template = route ?? "unmatched";
+  httpRequests.inc({ method, route: template, status: String(status) });
+  httpDuration.observe({ method, route: template }, seconds);
+}
+
+/** An order was created, paid, cancelled (by the buyer or an admin) or expired unpaid. */
+export function recordOrderEvent(event: OrderEvent, count = 1): void {
+  orders.inc({ event }, count);
+}
+
+/** An order attempt was refused with SOLD_OUT. */
+export function recordSoldOut(): void {
+  soldOut.inc();
+}
+
+/** A seat hold attempt and how it ended: e.g. `held`, `taken`, `released`, `expired`. */
+export function recordSeatHold(outcome: string, count = 1): void {
+  seatHolds.inc({ outcome }, count);
+}
+
+/** One run of a background job: `ok`, `failed`, or `skipped` (another instance had the lock). */
+export function recordJobRun(job: string, outcome: "ok" | "failed" | "skipped"): void {
+  jobRuns.inc({ job, outcome });
+}
+
+/** How long one Redis script call took. lib/scripts.ts calls this for every `run`. */
+export function recordScriptSeconds(script: string, seconds: number): void {
+  scriptSeconds.observe({ script }, seconds);
+}
+
+/** Measures `fn` as one call of `script`, failures included. */
+export async function timeScript<T>(script: string, fn: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await fn();
+  } finally {
+    recordScriptSeconds(script, (performance.now() - started) / 1000);
+  }
+}
+
+/**
+ * Where `boxoffice_compensation_backlog` comes from: called at every scrape with the serving
+ * context (e.g. `(ctx) => countPendingCompensations(ctx)`). Unset, the gauge reads 0.
+ */
+export function setCompensationBacklogSource(source: BacklogSource | undefined): void {
+  backlogSource = source;
+}
+
+// ------------------------------------------------------------------ exposition
+
+/** The media type of `metricsText`. */
+export const METRICS_CONTENT_TYPE = registry.contentType;
+
+/**
+ * The whole registry in Prometheus text format. Gauges that read a store (the pool, the
+ * compensation backlog) are refreshed from `ctx` first; a failing source leaves its gauge out
+ * of date rather than failing the scrape.
+ */
+export async function metricsText(ctx: AppContext): Promise<string> {
+  const pool = ctx.db.poolStats();
+  dbPool.set({ state: "in_use" }, pool.inUse);
+  dbPool.set({ state: "idle" }, pool.idle);
+  dbPool.set({ state: "waiting" }, pool.waiting);
+  if (backlogSource) {
+    try {
+      compensationBacklog.set(await backlogSource(ctx));
+    } catch (e) {
+      ctx.log.warn("metrics: compensation backlog unavailable", {
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  } else {
+    compensationBacklog.set(0);
+  }
+  return await registry.metrics();
+}

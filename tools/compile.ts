@@ -1,0 +1,88 @@
+/**
+ * `deno task compile`: one self-contained executable, `dist/boxoffice`, with the permissions and
+ * unstable flags that `deno task start` runs with. Everything it needs is embedded by static
+ * imports (routes manifest, Lua scripts, SQL migrations, docs assets; tests/embedding_test.ts
+ * holds that true), so it runs with nothing but the environment variables of `--help`.
+ *
+ * `deno compile` builds on `denort`, a slim runtime it downloads from dl.deno.land. Where that
+ * host cannot be reached, point `DENORT_BIN` at a denort of the same Deno version (from the
+ * release archive `denort-<target>.zip`); deno itself reads the variable. After building, the
+ * binary is run with `--help` once to prove it starts.
+ */
+
+/** Flags of the compiled binary: the same as `deno task start` (deno.json), minus `--demo`. */
+export const COMPILE_FLAGS = [
+  "--unstable-cron",
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-sys",
+];
+
+export const OUTPUT = "dist/boxoffice";
+
+/**
+ * Files of npm packages that must not be embedded: bintrees (a prom-client dependency) ships a
+ * 2 MB extension-less test fixture that overflows deno compile's stack when it scans it.
+ */
+const EXCLUDED_PACKAGE_FILES = ["bintrees/1.0.2/test"];
+
+/** The whole `deno compile` command line, for a given npm cache directory. */
+export function compileArgs(npmCache: string, output = OUTPUT): string[] {
+  return [
+    "compile",
+    ...COMPILE_FLAGS,
+    "--exclude-unused-npm",
+    ...EXCLUDED_PACKAGE_FILES.flatMap((f) => [
+      "--exclude",
+      `${npmCache}/registry.npmjs.org/${f}`,
+    ]),
+    "--output",
+    output,
+    "main.ts",
+  ];
+}
+
+async function main() {
+  const deno = Deno.execPath();
+  const info = await new Deno.Command(deno, { args: ["info", "--json"], stderr: "inherit" })
+    .output();
+  const { npmCache } = JSON.parse(new TextDecoder().decode(info.stdout)) as { npmCache: string };
+  const output = Deno.args[0] ?? OUTPUT;
+  const child = new Deno.Command(deno, {
+    args: compileArgs(npmCache, output),
+    stdout: "inherit",
+    stderr: "piped",
+  }).spawn();
+  const { code, stderr } = await child.output();
+  const errors = new TextDecoder().decode(stderr);
+  if (code !== 0) {
+    if (/Setting up base binary|dl\.deno\.land|denort/i.test(errors)) {
+      const where = Deno.env.get("DENORT_BIN");
+      if (where) console.error(errors.trim());
+      console.error(
+        where
+          ? `compile: cannot use DENORT_BIN=${where} as the runtime of the binary (see above)`
+          : `compile: cannot download denort (the runtime deno compile builds on) from ` +
+            `dl.deno.land; set DENORT_BIN to a denort ${Deno.version.deno} binary and run again`,
+      );
+    } else {
+      console.error(errors.trim());
+    }
+    Deno.exit(1);
+  }
+  const help = await new Deno.Command(output, { args: ["--help"], stdin: "null" }).output();
+  const text = new TextDecoder().decode(help.stdout);
+  if (!help.success || !text.startsWith("boxoffice")) {
+    console.error(
+      `compile: ${output} was built but does not run main.ts (is DENORT_BIN a denort, ` +
+        `not a deno CLI?)`,
+    );
+    Deno.exit(1);
+  }
+  console.log(`compile: ${output} is ready (${output} --help lists its settings)`);
+}
+
+if (import.meta.main) await main();
