@@ -3,6 +3,8 @@
  * database created and migrated, pools open, Lua scripts loaded, admin ensured, demo data seeded.
  * main.ts, the tests and the benchmarks all start through here.
  */
+import { compensationBacklog } from "./compensations.ts";
+import { setCompensationBacklogSource } from "./metrics.ts";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { createDb } from "./db.ts";
@@ -78,6 +80,10 @@ export async function createContext(
   where: { databaseUrl: string; redisUrl: string; log: Logger },
 ): Promise<AppContext> {
   useTimeZone(config.timeZone);
+  setCompensationBacklogSource(async (ctx) => {
+    const { pending, stuck } = await compensationBacklog(ctx);
+    return pending + stuck;
+  });
   const jwtSecret = config.jwtSecret ?? await demoSecret(config.dataDir);
   await migrate(where.databaseUrl);
   const db = createDb({

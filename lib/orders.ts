@@ -15,6 +15,7 @@ import type { Queryable } from "./db.ts";
 import { isDbUnavailable, isDuplicateKey } from "./db.ts";
 import { AppError, type ErrorCode, invalid, isAppError, notFound, unavailable } from "./errors.ts";
 import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
+import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
 import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
 import { limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
 import { reserveStock } from "./stock_gate.ts";
@@ -125,6 +126,9 @@ async function placeOrder(
       slots: plan.slots,
       dedupKey: dedup?.key,
       dedupTtlMs: dedup?.ttlMs ?? 0,
+    }).catch((e) => {
+      if (isAppError(e) && e.code === "SOLD_OUT") recordSoldOut();
+      throw e;
     });
     if (reserved.outcome === "duplicate") {
       const first = await awaitFirstOrder(ctx, userId, sessionId, reserved.firstOrderNo);
@@ -140,6 +144,7 @@ async function placeOrder(
     const ref = { orderNo, sessionId, ticketId: facts.ticketId };
     try {
       await insertOrder(ctx, userId, orderNo, input, plan);
+      recordOrderEvent("created");
       return orderNo;
     } catch (e) {
       const refusal = await refusalAfterReserve(ctx, userId, input, e);
@@ -397,6 +402,7 @@ export async function payOrder(
     if (current.status === ORDER_STATUS.PAID) return true;
     refuseUnpayable({ ...current, status: current.status }, ctx.now(), true);
   }
+  recordOrderEvent("paid");
   await confirmOrCompensate(ctx, refOf(order));
   return true;
 }
@@ -466,7 +472,10 @@ async function releaseOrder(
     await logTransition(tx, order.id, 0, to, reason);
     return true;
   });
-  if (changed) await releaseOrCompensate(ctx, refOf(order));
+  if (changed) {
+    recordOrderEvent(to === ORDER_STATUS.EXPIRED ? "expired" : "cancelled");
+    await releaseOrCompensate(ctx, refOf(order));
+  }
   return changed;
 }
 

@@ -6,7 +6,12 @@ import { freePort, startRedis } from "../lib/local_stores.ts";
 import { createLogger } from "../lib/log.ts";
 import { expireOrder } from "../lib/orders.ts";
 import { suite, type TestEnv } from "./support/env.ts";
+import { type Family, parsePrometheusText, value } from "./support/prom_text.ts";
 import { createSale, http, listen, type Sale, stockOf } from "./support/sale.ts";
+
+async function scrape(url: string) {
+  return parsePrometheusText(await (await fetch(`${url}/metrics`)).text());
+}
 
 type Order = Record<string, unknown> & { orderNo: string; status: number; items: unknown[] };
 
@@ -287,6 +292,7 @@ suite("orders: flash sale over real HTTP — 1,000 buyers, stock 100, limit 2", 
   try {
     let summary: Record<string, unknown> = {};
     await t.step("every buyer fires two creates at once; exactly the stock is sold", async () => {
+      const before = await scrape(server.url);
       const started = performance.now();
       const requests = buyers.flatMap((b, i) =>
         [0, 1].map((k) =>
@@ -325,6 +331,17 @@ suite("orders: flash sale over real HTTP — 1,000 buyers, stock 100, limit 2", 
       );
       assert.equal(Number(n), ok.length, "every 2xx create has its order row, and only those");
       assert.equal(Number(q), 100);
+      // /metrics counted the same: orders created = 2xx creates, sold-out rejections too.
+      const after = await scrape(server.url);
+      const created = (m: Map<string, Family>) =>
+        value(m, "boxoffice_orders_total", { event: "created" }) ?? 0;
+      const soldOut = (m: Map<string, Family>) =>
+        value(m, "boxoffice_sold_out_rejections_total") ?? 0;
+      assert.equal(created(after) - created(before), ok.length);
+      assert.equal(
+        soldOut(after) - soldOut(before),
+        results.filter((r) => r.body.error === "SOLD_OUT").length,
+      );
     });
 
     await t.step("pay some, cancel some: invariants 1, 2, 4, 6, 7 hold", async () => {
