@@ -230,18 +230,25 @@ export async function readSlots(
       await rebuildSession(ctx, sessionId);
       continue;
     }
-    const out: SlotState[] = [];
-    for (let i = 0; i < slots.length; i++) {
-      const [state, holder, expire] = reply.slice(1 + i * 3, 4 + i * 3).map(String);
-      out.push({
-        state: STATE_NAMES[state] ?? "free",
-        holder: holder ? Number(holder) : null,
-        expireAt: expire ? Number(expire) : null,
-      });
-    }
-    return out;
+    return decodeSlots(reply, slots.length);
   }
 }
+
+/** Unpacks read-slots.lua's reply: only the slots that are not free are listed. */
+function decodeSlots(reply: (string | number)[], count: number): SlotState[] {
+  const out: SlotState[] = Array.from({ length: count }, () => FREE);
+  for (let i = 1; i + 3 < reply.length; i += 4) {
+    const [index, state, holder, expire] = reply.slice(i, i + 4);
+    out[Number(index) - 1] = {
+      state: STATE_NAMES[String(state)] ?? "free",
+      holder: holder ? Number(holder) : null,
+      expireAt: expire ? Number(expire) : null,
+    };
+  }
+  return out;
+}
+
+const FREE: SlotState = { state: "free", holder: null, expireAt: null };
 
 const STATE_NAMES: Record<string, SlotState["state"]> = {
   d: "disabled",
@@ -658,10 +665,11 @@ export async function seatConsistency(
     seats.map((s) => String(s.id)),
   );
   const built = reply[0] === 1;
+  const states = built ? decodeSlots(reply, seats.length) : [];
   return seats.map((seat, i) => {
     const claim = bySeat.get(seat.id);
-    const state = built ? STATE_NAMES[String(reply[1 + i * 3])] : null;
-    const holder = built && reply[2 + i * 3] ? Number(reply[2 + i * 3]) : null;
+    const state = built ? states[i].state : null;
+    const holder = built ? states[i].holder : null;
     const expected: SlotState["state"][] = seat.disabled
       ? ["disabled"]
       : claim
