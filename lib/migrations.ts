@@ -4,6 +4,7 @@
  */
 import m001 from "../migrations/001_init.sql" with { type: "text" };
 import m002 from "../migrations/002_orders.sql" with { type: "text" };
+import m004 from "../migrations/004_jobs.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -14,4 +15,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "001_init.sql", sql: m001 },
   { version: 2, name: "002_orders.sql", sql: m002 },
+  { version: 4, name: "004_jobs.sql", sql: m004 },
 ];

@@ -9,6 +9,7 @@ import countFailure from "../lua/count-failure.lua" with { type: "text" };
 import rebuildSession from "../lua/rebuild-session.lua" with { type: "text" };
 import releaseLock from "../lua/release-lock.lua" with { type: "text" };
 import release from "../lua/release.lua" with { type: "text" };
+import renewLease from "../lua/renew-lease.lua" with { type: "text" };
 import reserve from "../lua/reserve.lua" with { type: "text" };
 import { timeScript } from "./metrics.ts";
 import type { Redis, RedisReply } from "./redis.ts";
@@ -23,6 +24,7 @@ export const SCRIPT_SOURCES = {
   "confirm": confirm,
   "rebuild-session": rebuildSession,
   "release-lock": releaseLock,
+  "renew-lease": renewLease,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_SOURCES;
