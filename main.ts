@@ -10,6 +10,7 @@ import { bootService, DEMO_ADMIN, type Service } from "./lib/boot.ts";
 import { type Config, ConfigError, loadConfig, VARIABLES } from "./lib/config.ts";
 import { isAppError } from "./lib/errors.ts";
 import { healthcheck } from "./lib/healthcheck.ts";
+import { registerCronJobs } from "./lib/jobs.ts";
 import { StoreSetupError } from "./lib/local_stores.ts";
 import { createLogger } from "./lib/log.ts";
 
@@ -63,6 +64,9 @@ try {
   }
   throw e;
 }
+
+// Every instance registers the jobs; each run takes a Redis lease, so one instance works at a time.
+if (config.jobsEnabled) registerCronJobs(service.ctx);
 
 const app = createApp(service.ctx);
 const server = Deno.serve(

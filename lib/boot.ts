@@ -122,6 +122,56 @@ export async function createContext(
   }
 }
 
+/**
+ * A context that only reads (`deno task audit` against a live deployment): no migrations, no
+ * scripts loaded, no JWT key. Refuses a database without boxoffice's schema instead of creating
+ * one.
+ */
+export async function createReadOnlyContext(
+  config: Config,
+  where: { databaseUrl: string; redisUrl?: string; log: Logger },
+): Promise<AppContext> {
+  useTimeZone(config.timeZone);
+  const db = createDb({ url: where.databaseUrl, poolSize: 2 });
+  try {
+    const [row] = await db.rows<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM information_schema.tables
+        WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'`,
+    );
+    if (Number(row.n) === 0) {
+      throw new Error(`database ${db.database} has no boxoffice schema (no schema_migrations)`);
+    }
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  let redis;
+  try {
+    redis = await connectRedis({
+      url: where.redisUrl || undefined,
+      clusterNodes: config.redisClusterNodes,
+      onError: redisErrorLogger(where.log),
+    });
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return {
+    config,
+    db,
+    redis,
+    scripts: {
+      loaded: false,
+      run: () => Promise.reject(new Error("a read-only context runs no scripts")),
+    },
+    keys: redisKeys(config.redisPrefix),
+    log: where.log,
+    jwtKey: new Uint8Array(0),
+    migrated: false,
+    now: () => Date.now(),
+  };
+}
+
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.redis.close().catch(() => {});
   await ctx.db.close().catch(() => {});

@@ -44,6 +44,11 @@ export interface Config {
   jobsEnabled: boolean;
   /** Compensation attempts before a record is marked for a human. */
   compensationMaxAttempts: number;
+  /**
+   * Lifetime of a job's Redis lease, renewed while the run lasts: how long a crashed holder
+   * keeps the other instances from running that job.
+   */
+  jobLeaseSeconds: number;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -93,6 +98,7 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["LOW_STOCK_RATIO", "warn below this share of a tier's stock (default 0.1)"],
   ["JOBS", "false: do not register the cron jobs (default true)"],
   ["COMPENSATION_MAX_ATTEMPTS", "attempts before a compensation needs a human (default 8)"],
+  ["JOB_LEASE_SECONDS", "lease of a running job, renewed while it runs (default 30)"],
 ];
 
 type Env = Record<string, string | undefined>;
@@ -166,6 +172,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     lowStockRatio,
     jobsEnabled: bool(read, "JOBS", true),
     compensationMaxAttempts: int(read, "COMPENSATION_MAX_ATTEMPTS", 8, 1, 100),
+    jobLeaseSeconds: int(read, "JOB_LEASE_SECONDS", 30, 2, 3600),
   };
 }
 

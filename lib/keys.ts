@@ -55,5 +55,7 @@ export function redisKeys(prefix: string) {
     // --- jobs ---
     /** Lease that lets one process at a time run a job. */
     jobLease: (job: string) => `${prefix}lease:${job}`,
+    /** The session id the reconcile job stopped after; its next run continues from there. */
+    reconcileCursor: `${prefix}reconcile:after`,
   };
 }

@@ -12,6 +12,7 @@ import rebuildSession from "../lua/rebuild-session.lua" with { type: "text" };
 import releaseHolds from "../lua/release-holds.lua" with { type: "text" };
 import releaseLock from "../lua/release-lock.lua" with { type: "text" };
 import release from "../lua/release.lua" with { type: "text" };
+import renewLease from "../lua/renew-lease.lua" with { type: "text" };
 import reserve from "../lua/reserve.lua" with { type: "text" };
 import { timeScript } from "./metrics.ts";
 import type { Redis, RedisReply } from "./redis.ts";
@@ -29,6 +30,7 @@ export const SCRIPT_SOURCES = {
   "hold-seats": holdSeats,
   "release-holds": releaseHolds,
   "read-slots": readSlots,
+  "renew-lease": renewLease,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_SOURCES;

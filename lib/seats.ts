@@ -740,3 +740,33 @@ export async function sweepStrayHolds(
 function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
+
+/**
+ * The release-holds job: hold keys lapse by their own TTL, so what is left to sweep are stray
+ * holds (no TTL, or on seats now in an order or disabled) of sessions that sell seats and are
+ * not over. Bounded: at most `batch` hold keys looked at per run.
+ */
+export async function sweepExpiredHolds(
+  ctx: AppContext,
+  batch: number,
+): Promise<{ sessions: number; scanned: number; removed: number }> {
+  const sessions = await ctx.db.rows<{ session_id: number }>(
+    `SELECT DISTINCT a.session_id FROM seat_areas a
+       JOIN sessions se ON se.id = a.session_id AND se.deleted_at IS NULL
+      WHERE a.deleted_at IS NULL AND se.end_time > ?
+      ORDER BY a.session_id LIMIT 500`,
+    [new Date(ctx.now())],
+  );
+  const total = { sessions: 0, scanned: 0, removed: 0 };
+  for (const { session_id } of sessions) {
+    if (total.scanned >= batch) break;
+    const ready = ctx.keys.sessionReady(session_id);
+    // A session Redis lost has no holds to sweep; it is rebuilt on its next use.
+    if (Number(await ctx.redis.send(["EXISTS", ready], ready)) === 0) continue;
+    const r = await sweepStrayHolds(ctx, session_id, batch - total.scanned);
+    total.sessions++;
+    total.scanned += r.scanned;
+    total.removed += r.removed;
+  }
+  return total;
+}
