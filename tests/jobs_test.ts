@@ -6,6 +6,7 @@ import type { Difference } from "../lib/reconcile.ts";
 import { suite, TEST_JWT_SECRET, type TestEnv, testEnv } from "./support/env.ts";
 import { spawnServer } from "./support/process.ts";
 import { createSale, http, type Sale, stockOf } from "./support/sale.ts";
+import { createSeatedSale } from "./support/seating.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -549,3 +550,72 @@ Deno.test({
     }
   },
 });
+
+suite(
+  "jobs: seats — expiry frees the seats; a lost 'in order' mark is found and repaired",
+  async (t, env) => {
+    const sale = await createSeatedSale(env, { rows: 1, cols: 4 });
+    const [alice, bob] = await env.users(2);
+    const [s1, s2, s3] = sale.seatIds;
+    const created = await env.call<string>("POST", "/api/order/create", {
+      token: alice.token,
+      body: { seatIds: [s1, s2] },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const paidNo = await env.call<string>("POST", "/api/order/create", {
+      token: bob.token,
+      body: { seatIds: [s3] },
+    });
+    await env.call("POST", `/api/order/pay/${paidNo.body.data}`, { token: bob.token });
+
+    await t.step("the expire job frees an unpaid order's seats; paying it is 409", async () => {
+      const realNow = env.ctx.now;
+      env.ctx.now = () => Date.now() + (env.config.orderPaySeconds + 1) * 1000;
+      try {
+        const run = await runJob(env, sale.adminToken, "expire-orders");
+        assert.equal(run.body.data.counts.expired, 1, JSON.stringify(run.body));
+      } finally {
+        env.ctx.now = realNow;
+      }
+      const pay = await env.call("POST", `/api/order/pay/${created.body.data}`, {
+        token: alice.token,
+      });
+      assert.equal(pay.body.error, "ORDER_EXPIRED");
+      const hold = await env.call("POST", "/api/seat/lock", {
+        token: bob.token,
+        body: { seatIds: [s1, s2] },
+      });
+      assert.equal(hold.status, 200, JSON.stringify(hold.body));
+      const [{ n }] = await env.ctx.db.rows<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM seat_claims WHERE session_id = ?",
+        [sale.sessionId],
+      );
+      assert.equal(Number(n), 1);
+    });
+
+    await t.step("a sold seat's mark deleted in Redis → reported, repaired, audit ok", async () => {
+      const claims = env.ctx.keys.claims(sale.sessionId);
+      await env.ctx.redis.send(["HDEL", claims, String(s3)], claims);
+      const res = await env.call<Report>("GET", "/api/admin/consistency", {
+        token: sale.adminToken,
+      });
+      const found = res.body.data.differences.map((d) => `${d.kind} ${d.key}`);
+      assert.deepEqual(found, [`claim ${s3}`]);
+      const repair = await env.call<Report>("POST", "/api/admin/consistency/repair", {
+        token: sale.adminToken,
+      });
+      assert.equal(repair.status, 200);
+      const after = await env.call<Report>("GET", "/api/admin/consistency", {
+        token: sale.adminToken,
+      });
+      assert.deepEqual(after.body.data.differences, []);
+      const report = await audit(env.ctx, { graceMs: 0 });
+      assert.ok(report.ok, JSON.stringify(report.violations));
+      const steal = await env.call("POST", "/api/seat/lock", {
+        token: alice.token,
+        body: { seatIds: [s3] },
+      });
+      assert.equal(steal.status, 409);
+    });
+  },
+);
