@@ -103,6 +103,17 @@ export async function audit(ctx: AppContext, options: AuditOptions = {}): Promis
       GROUP BY o.session_id, i.seat_id HAVING COUNT(*) > 1`,
   );
   check("3. no seat in two unpaid or paid orders", doubleSeats.length, doubleSeats);
+  const overlapping = await db.rows<{ seat_id: number; order_id: number; other: number }>(
+    `SELECT ia.seat_id, ia.order_id, ib.order_id AS other
+       FROM order_items ia JOIN orders a ON a.id = ia.order_id
+       JOIN order_items ib ON ib.seat_id = ia.seat_id AND ib.order_id > ia.order_id
+       JOIN orders b ON b.id = ib.order_id
+      WHERE a.session_id ${sessionFilter} AND a.booking_start IS NOT NULL
+        AND a.status IN (0, 1) AND b.status IN (0, 1)
+        AND a.booking_start < b.booking_end AND b.booking_start < a.booking_end
+      LIMIT 100`,
+  );
+  check("3. no seat-hour in two unpaid or paid hourly bookings", overlapping.length, overlapping);
 
   // 4. Per-buyer limit.
   const overLimit = await db.rows<

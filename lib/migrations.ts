@@ -6,6 +6,7 @@ import m001 from "../migrations/001_init.sql" with { type: "text" };
 import m002 from "../migrations/002_orders.sql" with { type: "text" };
 import m003 from "../migrations/003_seats.sql" with { type: "text" };
 import m004 from "../migrations/004_jobs.sql" with { type: "text" };
+import m005 from "../migrations/005_hourly.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "002_orders.sql", sql: m002 },
   { version: 3, name: "003_seats.sql", sql: m003 },
   { version: 4, name: "004_jobs.sql", sql: m004 },
+  { version: 5, name: "005_hourly.sql", sql: m005 },
 ];

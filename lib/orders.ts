@@ -18,7 +18,8 @@ import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
 import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
 import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
 import { limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
-import { refuseDisabled, resolveSeats } from "./seats.ts";
+import { isHourlySession, namingHours, planWindow, priceWindow } from "./hourly.ts";
+import { refuseDisabled, resolveSeats, type Seat } from "./seats.ts";
 import { reserveStock } from "./stock_gate.ts";
 import { assertOnSale, getTierFacts, type TierFacts } from "./tier_facts.ts";
 
@@ -50,6 +51,10 @@ export interface CreateOrderInput {
   /** Seats of a seated tier (or the reference client's single `seatId`). */
   seatIds?: number[];
   seatId?: number;
+  /** Hourly bookings: the window's start, and its length or end. */
+  bookingDate?: Date;
+  bookingDuration?: number;
+  bookingEndTime?: Date;
   contactPhone?: string;
   remark?: string;
   /** The request's Idempotency-Key header. */
@@ -60,6 +65,16 @@ export interface CreateOrderInput {
 interface OrderPlan {
   facts: TierFacts;
   quantity: number;
+  /** Tickets taken from the tier's stock (0 for an hourly booking: it books seat-hours). */
+  stockQuantity: number;
+  hourly?: {
+    start: Date;
+    end: Date;
+    hours: number;
+    basePrice: number;
+    nightSurcharge: number;
+    seats: Seat[];
+  };
   /** Seat ids or seat-hours claimed in Redis. */
   slots: string[];
   items: { seatId: number | null; seatInfo: string | null; price: number; quantity: number }[];
@@ -87,7 +102,11 @@ async function planSeated(ctx: AppContext, input: CreateOrderInput): Promise<Ord
   }
   const single = input.seatIds === undefined;
   const seatIds = input.seatIds ?? [input.seatId!];
-  const { seats, areas } = await resolveSeats(ctx, seatIds, input.sessionId);
+  if (input.bookingDate !== undefined) return await planHourly(ctx, input, seatIds);
+  const { sessionId, seats, areas } = await resolveSeats(ctx, seatIds, input.sessionId);
+  if (await isHourlySession(ctx, sessionId)) {
+    throw invalid("bookingDate", "required: these seats are booked by the hour");
+  }
   const tiers = new Set(seats.map((s) => s.ticketId));
   if (tiers.size > 1) throw invalid("seatIds", "the seats belong to different tiers");
   const ticketId = seats[0].ticketId;
@@ -117,6 +136,7 @@ async function planSeated(ctx: AppContext, input: CreateOrderInput): Promise<Ord
   return {
     facts,
     quantity: seats.length,
+    stockQuantity: seats.length,
     slots: seats.map((s) => String(s.id)),
     items,
     totalAmount: roundMoney(items.reduce((sum, i) => sum + i.price, 0)),
@@ -137,9 +157,55 @@ async function planGeneralAdmission(ctx: AppContext, input: CreateOrderInput): P
   return {
     facts,
     quantity: input.quantity,
+    stockQuantity: input.quantity,
     slots: [],
     items: [{ seatId: null, seatInfo: null, price: facts.price, quantity: input.quantity }],
     totalAmount: total,
+  };
+}
+
+/**
+ * An hourly booking: the seats for [bookingDate, + bookingDuration hours) (or up to
+ * bookingEndTime), priced hour by hour on the server; ticketId and quantity are ignored.
+ */
+async function planHourly(
+  ctx: AppContext,
+  input: CreateOrderInput,
+  seatIds: number[],
+): Promise<OrderPlan> {
+  const plan = await planWindow(ctx, {
+    sessionId: input.sessionId,
+    seatIds,
+    start: input.bookingDate!,
+    hours: input.bookingDuration,
+    end: input.bookingEndTime,
+  }, { start: "bookingDate", hours: "bookingDuration", end: "bookingEndTime" });
+  if (input.showId !== undefined && input.showId !== plan.showId) {
+    throw invalid("seatIds", `the seats are not seats of show ${input.showId}`);
+  }
+  const facts = await getTierFacts(ctx, plan.seats[0].ticketId);
+  assertOnSale(facts, ctx.now());
+  const price = priceWindow(plan.seats, plan.areas, plan.window);
+  return {
+    facts: { ...facts, price: plan.areas.get(plan.seats[0].areaId)!.price },
+    quantity: plan.seats.length,
+    stockQuantity: 0,
+    slots: plan.slots,
+    items: price.perSeat.map(({ seat, area, amount }) => ({
+      seatId: seat.id,
+      seatInfo: `${area.name} ${seat.seatCode}`,
+      price: amount,
+      quantity: 1,
+    })),
+    totalAmount: price.totalAmount,
+    hourly: {
+      start: plan.window.start,
+      end: plan.window.end,
+      hours: plan.window.hours,
+      basePrice: price.basePrice,
+      nightSurcharge: price.nightSurcharge,
+      seats: plan.seats,
+    },
   };
 }
 
@@ -167,20 +233,23 @@ async function placeOrder(
   const dedup = await dedupKeyOf(ctx, input, plan);
   for (let attempt = 0;; attempt++) {
     const orderNo = nextOrderNo(ctx.now());
-    const reserved = await reserveStock(ctx, {
-      orderNo,
-      userId,
-      sessionId,
-      ticketId: facts.ticketId,
-      quantity: plan.quantity,
-      limit: facts.limitCount,
-      slots: plan.slots,
-      dedupKey: dedup?.key,
-      dedupTtlMs: dedup?.ttlMs ?? 0,
-    }).catch((e) => {
-      if (isAppError(e) && e.code === "SOLD_OUT") recordSoldOut();
-      throw e;
-    });
+    const reserve = () =>
+      reserveStock(ctx, {
+        orderNo,
+        userId,
+        sessionId,
+        ticketId: facts.ticketId,
+        quantity: plan.stockQuantity,
+        limit: facts.limitCount,
+        slots: plan.slots,
+        dedupKey: dedup?.key,
+        dedupTtlMs: dedup?.ttlMs ?? 0,
+      });
+    const reserved = await (plan.hourly ? namingHours(plan.hourly.seats, reserve) : reserve())
+      .catch((e) => {
+        if (isAppError(e) && e.code === "SOLD_OUT") recordSoldOut();
+        throw e;
+      });
     if (reserved.outcome === "duplicate") {
       const first = await awaitFirstOrder(ctx, userId, sessionId, reserved.firstOrderNo);
       if (first.status === ORDER_STATUS.PENDING_PAYMENT || first.status === ORDER_STATUS.PAID) {
@@ -241,9 +310,10 @@ async function insertOrder(
   await ctx.db.tx(async (tx) => {
     const { insertId: orderId } = await tx.exec(
       `INSERT INTO orders (order_no, user_id, show_id, session_id, ticket_id, quantity, price,
-                           total_amount, status, expire_at, contact_phone, remark,
+                           total_amount, base_price, night_surcharge, booking_start, booking_end,
+                           booking_hours, status, expire_at, contact_phone, remark,
                            idempotency_key, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
       [
         orderNo,
         userId,
@@ -253,6 +323,11 @@ async function insertOrder(
         plan.quantity,
         facts.price,
         plan.totalAmount,
+        plan.hourly?.basePrice ?? null,
+        plan.hourly?.nightSurcharge ?? null,
+        plan.hourly?.start ?? null,
+        plan.hourly?.end ?? null,
+        plan.hourly?.hours ?? null,
         new Date(now + ctx.config.orderPaySeconds * 1000),
         input.contactPhone ?? null,
         input.remark ?? null,
@@ -291,11 +366,12 @@ async function insertOrder(
         throw e;
       });
     }
+    if (plan.stockQuantity === 0) return;
     // Last, so the hot tier's row lock is held only for this statement and the commit.
     const { affectedRows } = await tx.exec(
       `UPDATE ticket_stock SET locked_stock = locked_stock + ?, version = version + 1
         WHERE ticket_id = ? AND total_stock - locked_stock - sold_stock >= ?`,
-      [plan.quantity, facts.ticketId, plan.quantity],
+      [plan.stockQuantity, facts.ticketId, plan.stockQuantity],
     );
     if (affectedRows === 0) {
       throw new AppError("SOLD_OUT", `tier ${facts.ticketId} is sold out`);

@@ -14,6 +14,7 @@ import type { Queryable } from "./db.ts";
 import { AppError, invalid, notFound, unavailable } from "./errors.ts";
 import { recordSeatHold } from "./metrics.ts";
 import { invalidateSession, rebuildSession } from "./session_rebuild.ts";
+import { INTERNET_CAFE } from "./shows.ts";
 import { forgetTierFacts } from "./tier_facts.ts";
 
 export const MAX_SEATS_PER_REQUEST = 10;
@@ -321,6 +322,13 @@ export async function holdSeats(
   input: { sessionId?: number; seatIds: number[] },
 ): Promise<HoldResult> {
   const { sessionId, seats } = await resolveSeats(ctx, input.seatIds, input.sessionId);
+  const [venue] = await ctx.db.read.rows<{ type: number }>(
+    "SELECT sh.type FROM sessions se JOIN shows sh ON sh.id = se.show_id WHERE se.id = ?",
+    [sessionId],
+  );
+  if (venue?.type === INTERNET_CAFE) {
+    throw invalid("startTime", "required: these seats are booked by the hour (with hours)");
+  }
   refuseDisabled(seats);
   const expireTime = await holdSlots(ctx, userId, sessionId, seats.map((s) => String(s.id)));
   return { seatIds: seats.map((s) => s.id), expireTime };

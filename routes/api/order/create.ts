@@ -1,6 +1,6 @@
 import { z } from "../../../deps.ts";
 import { defineRoute } from "../../../http/route.ts";
-import { Id, text } from "../../../http/schemas.ts";
+import { Id, text, Time } from "../../../http/schemas.ts";
 import { createOrder } from "../../../lib/orders.ts";
 
 export const POST = defineRoute({
@@ -16,6 +16,9 @@ export const POST = defineRoute({
     quantity: z.number().int().min(1).max(1_000_000).optional(),
     seatIds: z.array(Id).max(100).optional(),
     seatId: Id.optional(),
+    bookingDate: Time.optional(),
+    bookingEndTime: Time.optional(),
+    bookingDuration: z.number().optional(),
     contactPhone: text(0, 20).optional(),
     remark: text(0, 500).optional(),
   }),

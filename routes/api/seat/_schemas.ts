@@ -10,6 +10,7 @@ export const SeatSelection = z.object({
   seatIds: SeatIds,
 });
 
+// (the hold reply schema lives in lock.ts)
 export const HoldResult = z.object({
   seatIds: z.array(z.number().int()),
   expireTime: TimeOut,

@@ -1,15 +1,30 @@
+import { z } from "../../../deps.ts";
 import { defineRoute } from "../../../http/route.ts";
+import { Time, TimeOut } from "../../../http/schemas.ts";
+import { holdWindow } from "../../../lib/hourly.ts";
 import { holdSeats } from "../../../lib/seats.ts";
-import { HoldResult, SeatSelection } from "./_schemas.ts";
+import { SeatSelection } from "./_schemas.ts";
 
 const hold = defineRoute({
   summary: "Hold 1-10 seats for the caller, all or none, for SEAT_HOLD_SECONDS",
   description: "Holding a seat you already hold extends the hold. 409 SEAT_UNAVAILABLE names " +
-    "the seats in the way.",
+    "the seats in the way. For a venue booked by the hour, `startTime` and `hours` hold those " +
+    "seat-hours.",
   auth: "user",
-  body: SeatSelection,
-  data: HoldResult,
-  handler: ({ ctx, caller, body }) => holdSeats(ctx, caller.userId, body),
+  body: SeatSelection.extend({
+    startTime: Time.optional(),
+    hours: z.number().optional(),
+  }),
+  data: z.object({
+    seatIds: z.array(z.number().int()),
+    startTime: TimeOut.optional(),
+    endTime: TimeOut.optional(),
+    expireTime: TimeOut,
+  }).openapi("SeatHold"),
+  handler: ({ ctx, caller, body }) =>
+    body.startTime !== undefined
+      ? holdWindow(ctx, caller.userId, { ...body, start: body.startTime })
+      : holdSeats(ctx, caller.userId, body),
 });
 
 export const POST = hold;
