@@ -30,10 +30,36 @@ export function errorResponse(e: AppError, headers: Record<string, string> = {})
 }
 
 function stringify(value: unknown, timeZone: string): string {
-  return JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
-    const raw = this[key];
-    return raw instanceof Date ? formatTime(raw, timeZone) : v;
-  });
+  // A replacer function would be called for every key of every record (a 1,000-seat layout has
+  // 12,000): converting the Dates in one walk first is several times faster.
+  return JSON.stringify(withTimes(value, timeZone));
+}
+
+function withTimes(value: unknown, timeZone: string): unknown {
+  if (value instanceof Date) return formatTime(value, timeZone);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (v !== null && typeof v === "object") {
+        const w = withTimes(v, timeZone);
+        if (w !== v) (out ??= value.slice())[i] = w;
+      }
+    }
+    return out ?? value;
+  }
+  if (value !== null && typeof value === "object") {
+    let out: Record<string, unknown> | undefined;
+    for (const key in value) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== null && typeof v === "object") {
+        const w = withTimes(v, timeZone);
+        if (w !== v) (out ??= { ...(value as Record<string, unknown>) })[key] = w;
+      }
+    }
+    return out ?? value;
+  }
+  return value;
 }
 
 /** OpenAPI schema of a successful reply carrying `data`. */

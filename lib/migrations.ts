@@ -4,6 +4,7 @@
  */
 import m001 from "../migrations/001_init.sql" with { type: "text" };
 import m002 from "../migrations/002_orders.sql" with { type: "text" };
+import m003 from "../migrations/003_seats.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -14,4 +15,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "001_init.sql", sql: m001 },
   { version: 2, name: "002_orders.sql", sql: m002 },
+  { version: 3, name: "003_seats.sql", sql: m003 },
 ];

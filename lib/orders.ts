@@ -18,6 +18,7 @@ import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
 import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
 import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
 import { limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
+import { refuseDisabled, resolveSeats } from "./seats.ts";
 import { reserveStock } from "./stock_gate.ts";
 import { assertOnSale, getTierFacts, type TierFacts } from "./tier_facts.ts";
 
@@ -46,6 +47,9 @@ export interface CreateOrderInput {
   sessionId?: number;
   ticketId?: number;
   quantity?: number;
+  /** Seats of a seated tier (or the reference client's single `seatId`). */
+  seatIds?: number[];
+  seatId?: number;
   contactPhone?: string;
   remark?: string;
   /** The request's Idempotency-Key header. */
@@ -68,8 +72,55 @@ export async function createOrder(
   userId: number,
   input: CreateOrderInput,
 ): Promise<string> {
-  const plan = await planGeneralAdmission(ctx, input);
+  const seated = input.seatIds !== undefined || input.seatId !== undefined;
+  const plan = seated ? await planSeated(ctx, input) : await planGeneralAdmission(ctx, input);
   return await placeOrder(ctx, userId, input, plan);
+}
+
+/**
+ * Seats named by the buyer: they may be held by the buyer or free (free ones are held and
+ * reserved in the same atomic step); the session and tier are the seats' own.
+ */
+async function planSeated(ctx: AppContext, input: CreateOrderInput): Promise<OrderPlan> {
+  if (input.seatIds !== undefined && input.seatId !== undefined) {
+    throw invalid("seatIds", "send seatIds or seatId, not both");
+  }
+  const single = input.seatIds === undefined;
+  const seatIds = input.seatIds ?? [input.seatId!];
+  const { seats, areas } = await resolveSeats(ctx, seatIds, input.sessionId);
+  const tiers = new Set(seats.map((s) => s.ticketId));
+  if (tiers.size > 1) throw invalid("seatIds", "the seats belong to different tiers");
+  const ticketId = seats[0].ticketId;
+  if (input.ticketId !== undefined && input.ticketId !== ticketId) {
+    throw invalid("ticketId", `the seats are seats of ticket ${ticketId}`);
+  }
+  // The reference client sends one seatId with a larger quantity: the quantity is the seats'.
+  if (!single && input.quantity !== undefined && input.quantity !== seats.length) {
+    throw invalid("quantity", `${seats.length} seats are named`);
+  }
+  const facts = await getTierFacts(ctx, ticketId);
+  checkBelongs(facts, input);
+  if (seats.length > facts.limitCount) {
+    throw invalid("seatIds", `at most ${facts.limitCount} seats per buyer for this tier`);
+  }
+  refuseDisabled(seats);
+  assertOnSale(facts, ctx.now());
+  const items = seats.map((seat) => {
+    const area = areas.get(seat.areaId)!;
+    return {
+      seatId: seat.id,
+      seatInfo: `${area.name} ${seat.seatCode}`,
+      price: area.price,
+      quantity: 1,
+    };
+  });
+  return {
+    facts,
+    quantity: seats.length,
+    slots: seats.map((s) => String(s.id)),
+    items,
+    totalAmount: roundMoney(items.reduce((sum, i) => sum + i.price, 0)),
+  };
 }
 
 async function planGeneralAdmission(ctx: AppContext, input: CreateOrderInput): Promise<OrderPlan> {
@@ -227,6 +278,19 @@ async function insertOrder(
       "INSERT INTO order_status_log (order_id, from_status, to_status, reason) VALUES (?, NULL, 0, 'created')",
       [orderId],
     );
+    if (plan.slots.length) {
+      // MySQL's own guard: a slot already in an unpaid or paid order is a duplicate key.
+      await tx.exec(
+        `INSERT INTO seat_claims (session_id, slot, seat_id, order_id)
+         VALUES ${plan.slots.map(() => "(?, ?, ?, ?)").join(", ")}`,
+        plan.slots.flatMap((slot) => [facts.sessionId, slot, Number(slot.split("@")[0]), orderId]),
+      ).catch((e) => {
+        if (isDuplicateKey(e)) {
+          throw new AppError("SEAT_UNAVAILABLE", "seats not available: already in an order");
+        }
+        throw e;
+      });
+    }
     // Last, so the hot tier's row lock is held only for this statement and the commit.
     const { affectedRows } = await tx.exec(
       `UPDATE ticket_stock SET locked_stock = locked_stock + ?, version = version + 1
@@ -469,6 +533,7 @@ async function releaseOrder(
         throw new Error(`ticket_stock of tier ${order.ticket_id} has fewer than ${q} locked`);
       }
     }
+    await tx.exec("DELETE FROM seat_claims WHERE order_id = ?", [order.id]);
     await logTransition(tx, order.id, 0, to, reason);
     return true;
   });

@@ -6,7 +6,10 @@
  */
 import confirm from "../lua/confirm.lua" with { type: "text" };
 import countFailure from "../lua/count-failure.lua" with { type: "text" };
+import holdSeats from "../lua/hold-seats.lua" with { type: "text" };
+import readSlots from "../lua/read-slots.lua" with { type: "text" };
 import rebuildSession from "../lua/rebuild-session.lua" with { type: "text" };
+import releaseHolds from "../lua/release-holds.lua" with { type: "text" };
 import releaseLock from "../lua/release-lock.lua" with { type: "text" };
 import release from "../lua/release.lua" with { type: "text" };
 import reserve from "../lua/reserve.lua" with { type: "text" };
@@ -23,6 +26,9 @@ export const SCRIPT_SOURCES = {
   "confirm": confirm,
   "rebuild-session": rebuildSession,
   "release-lock": releaseLock,
+  "hold-seats": holdSeats,
+  "release-holds": releaseHolds,
+  "read-slots": readSlots,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_SOURCES;

@@ -7,6 +7,7 @@
 import type { AppContext } from "./context.ts";
 import { isDuplicateKey } from "./db.ts";
 import { createSession, createShow, INTERNET_CAFE } from "./shows.ts";
+import { createArea } from "./seats.ts";
 import { createTicket } from "./tickets.ts";
 
 const DAY = 86_400_000;
@@ -109,6 +110,7 @@ export async function seedDemo(ctx: AppContext): Promise<boolean> {
     totalStock: 500,
   });
 
+  await seedTheatre(ctx, at(21, 11), at(21, 14));
   await seedCafe(ctx, at(0, 0), at(365, 0));
   return true;
 }
@@ -133,32 +135,73 @@ async function seedCafe(ctx: AppContext, from: Date, to: Date): Promise<void> {
     saleEndTime: to,
   });
   for (const area of CAFE_AREAS) {
+    // The tier's stock follows its seats (createArea sets it).
     const tier = await createTicket(ctx, {
       showId: cafe.id,
       sessionId: session.id,
       name: area.name,
       price: area.price,
-      totalStock: area.rows * area.cols,
+      totalStock: 0,
       limitCount: 10,
     });
-    await ctx.db.exec(
-      `INSERT INTO seat_areas (show_id, session_id, ticket_id, name, area_code, floor_level,
-                               area_type, row_count, col_count, price, night_price)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        cafe.id,
-        session.id,
-        tier.id,
-        area.name,
-        area.code,
-        area.floor,
-        area.type,
-        area.rows,
-        area.cols,
-        area.price,
-        area.nightPrice,
-      ],
-    );
+    await createArea(ctx, {
+      showId: cafe.id,
+      sessionId: session.id,
+      ticketId: tier.id,
+      name: area.name,
+      areaCode: area.code,
+      floorLevel: area.floor,
+      areaType: area.type,
+      rows: area.rows,
+      cols: area.cols,
+      price: area.price,
+      nightPrice: area.nightPrice,
+    });
+  }
+}
+
+/** A seated theatre night: stalls 12 × 20 and balcony 8 × 15, 360 seats in two tiers. */
+async function seedTheatre(ctx: AppContext, start: Date, end: Date): Promise<void> {
+  const show = await createShow(ctx, {
+    name: "歌剧魅影",
+    type: 2,
+    venue: "上海大剧院",
+    city: "上海",
+    description: "A seated night: pick your seats on the map.",
+    startTime: start,
+    endTime: end,
+    isHot: true,
+  });
+  const session = await createSession(ctx, show.id, {
+    name: "首演",
+    startTime: start,
+    endTime: end,
+  });
+  for (
+    const [name, code, rows, cols, price, floor] of [
+      ["池座", "A", 12, 20, 680, 1],
+      ["楼座", "B", 8, 15, 380, 2],
+    ] as const
+  ) {
+    const tier = await createTicket(ctx, {
+      showId: show.id,
+      sessionId: session.id,
+      name,
+      price,
+      totalStock: 0,
+      limitCount: 6,
+    });
+    await createArea(ctx, {
+      showId: show.id,
+      sessionId: session.id,
+      ticketId: tier.id,
+      name,
+      areaCode: code,
+      floorLevel: floor,
+      rows,
+      cols,
+      price,
+    });
   }
 }
 

@@ -90,6 +90,20 @@ export async function readSessionState(ctx: AppContext, sessionId: number): Prom
       s: [],
     };
   }
+  const claims = await db.rows<{ slot: string; order_no: string; status: number }>(
+    `SELECT c.slot, o.order_no, o.status FROM seat_claims c JOIN orders o ON o.id = c.order_id
+      WHERE c.session_id = ?`,
+    [sessionId],
+  );
+  for (const c of claims) {
+    state.claims[c.slot] = `${c.order_no}|${c.status === 1 ? "s" : "p"}`;
+    state.reservations[c.order_no]?.s.push(c.slot);
+  }
+  const disabled = await db.rows<{ id: number }>(
+    "SELECT id FROM seats WHERE session_id = ? AND status = 0",
+    [sessionId],
+  );
+  state.disabled = disabled.map((d) => String(d.id));
   return state;
 }
 

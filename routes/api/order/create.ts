@@ -14,6 +14,8 @@ export const POST = defineRoute({
     sessionId: Id.optional(),
     ticketId: Id.optional(),
     quantity: z.number().int().min(1).max(1_000_000).optional(),
+    seatIds: z.array(Id).max(100).optional(),
+    seatId: Id.optional(),
     contactPhone: text(0, 20).optional(),
     remark: text(0, 500).optional(),
   }),

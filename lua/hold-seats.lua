@@ -1,0 +1,53 @@
+--[[
+hold-seats: holds slots (seats, or seat-hours "seatId@hour") of one session for one buyer,
+all or none, for a limited time. A hold is a key with a TTL, so it lapses by itself; holding a
+slot one already holds extends it.
+
+KEYS[1]  ready marker of the session         (absent: state lost, rebuild first)
+KEYS[2]  claims hash       slot -> "orderNo|p" / "orderNo|s"
+KEYS[3]  disabled seats set
+KEYS[4..] one hold key per slot, in the order of the slots in ARGV
+ARGV[1]  buyer's user id
+ARGV[2]  now, ms since the epoch
+ARGV[3]  hold lifetime in ms (positive)
+ARGV[4..] the slots, each "seatId" or "seatId@hour" (at most 240: 10 seats x 24 hours)
+
+Returns { code, detail }:
+   1, expireAtMs           every slot is held by the buyer until expireAtMs
+   0, 0                    NOT_READY
+  -3, "slot,slot"          SEAT_UNAVAILABLE: the slots in the way (nothing held)
+Errors   "ERR bad ..." when an argument is malformed (nothing written)
+]]
+local user = ARGV[1]
+local now = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[3])
+local nslots = #ARGV - 3
+
+if not tonumber(user) then return redis.error_reply("ERR bad user") end
+if not now then return redis.error_reply("ERR bad time") end
+if not ttl or ttl <= 0 or ttl % 1 ~= 0 then return redis.error_reply("ERR bad lifetime") end
+if nslots < 1 or nslots > 10 * 24 then return redis.error_reply("ERR bad slot count") end
+if #KEYS ~= 3 + nslots then return redis.error_reply("ERR bad slot keys") end
+
+if redis.call("EXISTS", KEYS[1]) == 0 then return { 0, 0 } end
+
+local blocked = {}
+for i = 1, nslots do
+  local slot = ARGV[3 + i]
+  local seat = string.match(slot, "^(%d+)")
+  if not seat then return redis.error_reply("ERR bad slot") end
+  local taken = redis.call("HEXISTS", KEYS[2], slot) == 1
+    or redis.call("SISMEMBER", KEYS[3], seat) == 1
+  if not taken then
+    local hold = redis.call("GET", KEYS[3 + i])
+    taken = hold ~= false and string.match(hold, "^(%d+)|") ~= user
+  end
+  if taken then blocked[#blocked + 1] = slot end
+end
+if #blocked > 0 then return { -3, table.concat(blocked, ",") } end
+
+local expire_at = now + ttl
+for i = 1, nslots do
+  redis.call("SET", KEYS[3 + i], user .. "|" .. expire_at, "PX", ttl)
+end
+return { 1, expire_at }

@@ -1,0 +1,20 @@
+--[[
+release-holds: drops one buyer's holds on the given slots. Holds of other buyers, and slots not
+held, are left alone, so a buyer can only ever release their own holds. Idempotent.
+
+KEYS[1]  hold key of the first slot; KEYS[2..] one per further slot
+ARGV[1]  buyer's user id
+
+Returns  the number of holds released
+]]
+local user = ARGV[1]
+if not tonumber(user) then return redis.error_reply("ERR bad user") end
+local released = 0
+for i = 1, #KEYS do
+  local hold = redis.call("GET", KEYS[i])
+  if hold and string.match(hold, "^(%d+)|") == user then
+    redis.call("DEL", KEYS[i])
+    released = released + 1
+  end
+end
+return released

@@ -1,0 +1,12 @@
+import { z } from "../../../deps.ts";
+import { defineRoute } from "../../../http/route.ts";
+import { setSeatStatus } from "../../../lib/seats.ts";
+import { SeatIds } from "./_schemas.ts";
+
+export const PUT = defineRoute({
+  summary: "Disable (0) or enable (1) seats (admin); the tier's stock follows",
+  auth: "admin",
+  body: z.object({ seatIds: SeatIds, status: z.union([z.literal(0), z.literal(1)]) }),
+  data: z.literal(true),
+  handler: ({ ctx, body }) => setSeatStatus(ctx, body.seatIds, body.status),
+});
