@@ -34,7 +34,7 @@ try {
       const step of [
         ["fmt", "--check"],
         ["lint"],
-        ["check", "main.ts", "tools/", "tests/"],
+        ["check", "main.ts", "tools/", "tests/", "bench/"],
       ]
     ) {
       console.log(`test: deno ${step.join(" ")}`);

@@ -1,0 +1,67 @@
+/**
+ * The bench programs cannot rot: a tiny run of every scenario (BENCH_QUICK=1) against the test
+ * stores, into a scratch results folder, checking the JSON each scenario writes.
+ */
+import assert from "node:assert/strict";
+import { testStores } from "./support/env.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+const SCENARIOS = ["soldout", "flashsale", "seed-design", "seats", "mixed"];
+
+Deno.test({
+  name: "bench: a quick run of every scenario reports ratios and passes its audit",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const { databaseUrl, redisUrl } = await testStores();
+    const dir = await Deno.makeTempDir({ prefix: "bench-quick-" });
+    try {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", `${root}bench/run.ts`],
+        cwd: root,
+        env: {
+          BENCH_QUICK: "1",
+          BENCH_RESULTS_DIR: dir,
+          BENCH_DATABASE_URL: databaseUrl,
+          BENCH_REDIS_URL: redisUrl,
+        },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.ok(out.success, `bench failed:\n${stderr}`);
+      for (const name of SCENARIOS) {
+        const doc = JSON.parse(await Deno.readTextFile(`${dir}/${name}.json`));
+        assert.equal(doc.scenario, name);
+        assert.equal(doc.quick, true);
+        assert.equal(doc.error, undefined, `${name}: ${doc.error}`);
+        if (doc.skipped) {
+          assert.equal(name, "seats", `${name} skipped: ${doc.skipped}`);
+          continue;
+        }
+        assert.equal(doc.audit?.ok, true, `${name} audit: ${JSON.stringify(doc.audit)}`);
+        const ours = doc.boxoffice;
+        for (const field of ["requests", "successes", "errors", "reqPerSec"]) {
+          assert.equal(typeof ours[field], "number", `${name}.boxoffice.${field}`);
+        }
+        for (const p of ["p50", "p90", "p99", "max"]) {
+          assert.equal(typeof ours.latencyMs[p], "number", `${name} latency ${p}`);
+        }
+        assert.ok(ours.serverRssPeakMb > 0, `${name}: server RSS sampled`);
+        assert.ok(ours.requests > 0, `${name}: some requests were made`);
+        assert.equal(ours.errors, 0, `${name}: transport errors`);
+        for (const [k, v] of Object.entries(doc.ratios)) {
+          if (name === "seats" && v === null) continue; // soldout figure missing: cannot happen here
+          assert.equal(typeof v, "number", `${name}.ratios.${k} = ${v}`);
+        }
+      }
+      const flash = JSON.parse(await Deno.readTextFile(`${dir}/flashsale.json`));
+      assert.equal(flash.oversell, 0);
+      assert.equal(flash.boxoffice.stockAfter.remaining, 0, "the quick flash sale sold out");
+      const sold = JSON.parse(await Deno.readTextFile(`${dir}/soldout.json`));
+      assert.equal(sold.checks.allSoldOut, true);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
