@@ -16,6 +16,7 @@ export type {
   RowDataPacket,
 } from "npm:mysql2@3.24.6/promise";
 export { errors as joseErrors, jwtVerify, SignJWT } from "npm:jose@6.2.18";
+export type { JWTPayload } from "npm:jose@6.2.18";
 export { default as promClient } from "npm:prom-client@15.1.3";
 // Deno's built-in OpenTelemetry (OTEL_DENO=true) registers itself behind this API.
 export { context, SpanStatusCode, trace } from "npm:@opentelemetry/api@1.10.0";

@@ -11,7 +11,7 @@
  * A Redis step that fails after MySQL committed becomes a compensation record (retried later).
  */
 import type { AppContext } from "./context.ts";
-import type { Queryable } from "./db.ts";
+import type { Queryable, SqlValue } from "./db.ts";
 import { isDbUnavailable, isDuplicateKey } from "./db.ts";
 import { AppError, type ErrorCode, invalid, isAppError, notFound, unavailable } from "./errors.ts";
 import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
@@ -230,7 +230,7 @@ async function placeOrder(
 ): Promise<string> {
   const { facts } = plan;
   const sessionId = facts.sessionId;
-  const dedup = await dedupKeyOf(ctx, input, plan);
+  const dedup = dedupKeyOf(ctx, input, plan);
   for (let attempt = 0;; attempt++) {
     const orderNo = nextOrderNo(ctx.now());
     const reserve = () =>
@@ -298,6 +298,12 @@ async function refusalAfterReserve(
   return unavailable("the database", e);
 }
 
+/**
+ * The MySQL step of a create, as one transaction in one round trip: the order, its items, its
+ * status log row, its seat claims and — last, so the hot tier's row lock is held only for the
+ * time the server needs to commit — the stock. MySQL refuses oversell on its own: the stock
+ * row's CHECK constraint (locked + sold <= total) fails the UPDATE, and nothing is committed.
+ */
 async function insertOrder(
   ctx: AppContext,
   userId: number,
@@ -307,14 +313,14 @@ async function insertOrder(
 ): Promise<void> {
   const { facts } = plan;
   const now = ctx.now();
-  await ctx.db.tx(async (tx) => {
-    const { insertId: orderId } = await tx.exec(
-      `INSERT INTO orders (order_no, user_id, show_id, session_id, ticket_id, quantity, price,
+  const statements: { sql: string; params?: SqlValue[] }[] = [
+    {
+      sql: `INSERT INTO orders (order_no, user_id, show_id, session_id, ticket_id, quantity, price,
                            total_amount, base_price, night_surcharge, booking_start, booking_end,
                            booking_hours, status, expire_at, contact_phone, remark,
                            idempotency_key, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
-      [
+      params: [
         orderNo,
         userId,
         facts.showId,
@@ -334,13 +340,13 @@ async function insertOrder(
         input.idempotencyKey ?? null,
         new Date(now),
       ],
-    );
-    const values = plan.items.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ");
-    await tx.exec(
-      `INSERT INTO order_items (order_id, ticket_id, seat_id, seat_info, price, quantity, subtotal)
-       VALUES ${values}`,
-      plan.items.flatMap((i) => [
-        orderId,
+    },
+    { sql: "SET @order_id = LAST_INSERT_ID()" },
+    {
+      sql:
+        `INSERT INTO order_items (order_id, ticket_id, seat_id, seat_info, price, quantity, subtotal)
+       VALUES ${plan.items.map(() => "(@order_id, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+      params: plan.items.flatMap((i) => [
         facts.ticketId,
         i.seatId,
         i.seatInfo,
@@ -348,35 +354,44 @@ async function insertOrder(
         i.quantity,
         roundMoney(i.price * i.quantity),
       ]),
-    );
-    await tx.exec(
-      "INSERT INTO order_status_log (order_id, from_status, to_status, reason) VALUES (?, NULL, 0, 'created')",
-      [orderId],
-    );
-    if (plan.slots.length) {
-      // MySQL's own guard: a slot already in an unpaid or paid order is a duplicate key.
-      await tx.exec(
-        `INSERT INTO seat_claims (session_id, slot, seat_id, order_id)
-         VALUES ${plan.slots.map(() => "(?, ?, ?, ?)").join(", ")}`,
-        plan.slots.flatMap((slot) => [facts.sessionId, slot, Number(slot.split("@")[0]), orderId]),
-      ).catch((e) => {
-        if (isDuplicateKey(e)) {
-          throw new AppError("SEAT_UNAVAILABLE", "seats not available: already in an order");
-        }
-        throw e;
-      });
-    }
-    if (plan.stockQuantity === 0) return;
-    // Last, so the hot tier's row lock is held only for this statement and the commit.
-    const { affectedRows } = await tx.exec(
-      `UPDATE ticket_stock SET locked_stock = locked_stock + ?, version = version + 1
-        WHERE ticket_id = ? AND total_stock - locked_stock - sold_stock >= ?`,
-      [plan.stockQuantity, facts.ticketId, plan.stockQuantity],
-    );
-    if (affectedRows === 0) {
+    },
+    {
+      sql: `INSERT INTO order_status_log (order_id, from_status, to_status, reason)
+            VALUES (@order_id, NULL, 0, 'created')`,
+    },
+  ];
+  if (plan.slots.length) {
+    // MySQL's own guard: a slot already in an unpaid or paid order is a duplicate key.
+    statements.push({
+      sql: `INSERT INTO seat_claims (session_id, slot, seat_id, order_id)
+         VALUES ${plan.slots.map(() => "(?, ?, ?, @order_id)").join(", ")}`,
+      params: plan.slots.flatMap((slot) => [facts.sessionId, slot, Number(slot.split("@")[0])]),
+    });
+  }
+  if (plan.stockQuantity > 0) {
+    statements.push({
+      sql: `UPDATE ticket_stock SET locked_stock = locked_stock + ?, version = version + 1
+             WHERE ticket_id = ?`,
+      params: [plan.stockQuantity, facts.ticketId],
+    });
+  }
+  try {
+    await ctx.db.atomic(statements);
+  } catch (e) {
+    if (isConstraintViolation(e)) {
       throw new AppError("SOLD_OUT", `tier ${facts.ticketId} is sold out`);
     }
-  });
+    if (isDuplicateKey(e) && /seat_claims|PRIMARY/.test(String((e as Error).message))) {
+      throw new AppError("SEAT_UNAVAILABLE", "seats not available: already in an order");
+    }
+    throw e;
+  }
+}
+
+/** A CHECK constraint failed (MariaDB 4025, MySQL 3819): here, the stock would go over. */
+function isConstraintViolation(e: unknown): boolean {
+  const errno = (e as { errno?: number })?.errno;
+  return errno === 4025 || errno === 3819;
 }
 
 // ---------------------------------------------------------------- duplicates
@@ -389,11 +404,11 @@ interface DedupKey {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
-async function dedupKeyOf(
+function dedupKeyOf(
   ctx: AppContext,
   input: CreateOrderInput,
   plan: OrderPlan,
-): Promise<DedupKey | undefined> {
+): DedupKey | undefined {
   if (input.idempotencyKey !== undefined) {
     if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
       throw invalid("Idempotency-Key", "1-128 printable ASCII characters");
@@ -402,10 +417,25 @@ async function dedupKeyOf(
   }
   const windowMs = ctx.config.dedupWindowSeconds * 1000;
   if (windowMs <= 0) return undefined;
-  const fingerprint = JSON.stringify([plan.facts.ticketId, plan.quantity, [...plan.slots].sort()]);
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(fingerprint));
-  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-  return { key: `f:${hex}`, ttlMs: windowMs, explicit: false };
+  const fingerprint = `${plan.facts.ticketId}|${plan.quantity}|${[...plan.slots].sort().join(",")}`;
+  return { key: `f:${fingerprintHash(fingerprint)}`, ttlMs: windowMs, explicit: false };
+}
+
+/**
+ * Two 32-bit FNV-1a hashes (different offsets) of a request's fingerprint. Not cryptographic:
+ * the key is scoped to one buyer and one session for a few seconds, so a collision could only
+ * merge two of that buyer's own requests; a digest through WebCrypto cost 7 % of the CPU of a
+ * sold-out flood.
+ */
+function fingerprintHash(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x0100019d);
+  }
+  return (a >>> 0).toString(36) + (b >>> 0).toString(36);
 }
 
 /** Lets duplicates waiting on this create answer as it did, and lets a later retry start over. */

@@ -554,6 +554,36 @@ suite("orders: store failures", async (t, env) => {
     },
   );
 
+  await t.step(
+    "Redis wrong (a tier's total raised): MySQL alone refuses the oversell",
+    async () => {
+      const sale = await createSale(env, { stock: 3, limit: 10 });
+      const [b] = await env.users(1);
+      const tier = env.ctx.keys.tier(sale.sessionId, sale.ticketId);
+      await env.ctx.redis.send(["HSET", tier, "total", "100"], tier);
+      const ok = await env.call("POST", "/api/order/create", {
+        token: b.token,
+        body: { ticketId: sale.ticketId, quantity: 3 },
+      });
+      assert.equal(ok.status, 200);
+      const over = await env.call("POST", "/api/order/create", {
+        token: b.token,
+        body: { ticketId: sale.ticketId, quantity: 2 },
+      });
+      assert.equal(over.status, 409, JSON.stringify(over.body));
+      assert.equal(over.body.error, "SOLD_OUT");
+      const stock = await stockOf(env, sale);
+      assert.deepEqual(stock.mysql, { total: 3, locked: 3, sold: 0 });
+      // The refused create left nothing behind: its reservation was released in Redis too.
+      assert.deepEqual(stock.redis, { total: 100, locked: 3, sold: 0 });
+      const [{ n }] = await env.ctx.db.rows<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM orders WHERE ticket_id = ?",
+        [sale.ticketId],
+      );
+      assert.equal(Number(n), 1);
+    },
+  );
+
   await t.step("Redis unreachable → 503 with Retry-After, nothing written", async () => {
     const sale = await createSale(env, { stock: 10 });
     const [b] = await env.users(1);
