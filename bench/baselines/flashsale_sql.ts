@@ -1,12 +1,12 @@
 /**
  * Baseline of `flashsale`: the ceiling MariaDB sets on order creation. A minimal Deno program
- * sends exactly the transaction boxoffice's create sends (lib/orders.ts insertOrder: INSERT
- * orders, INSERT order_items, INSERT order_status_log, conditional UPDATE ticket_stock, COMMIT)
- * straight to MariaDB through a mysql2 pool of the same size, from the same number of concurrent
+ * sends exactly the transaction boxoffice's create sends (lib/orders.ts orderStatements: INSERT
+ * orders, order_items, order_status_log, UPDATE ticket_stock guarded by its CHECK constraint,
+ * COMMIT, in one round trip through Db.atomic) straight to MariaDB with a pool of the same size, from the same number of concurrent
  * buyers; no HTTP, no auth, no Redis. Reads its job as JSON on stdin, prints a JSON report.
  */
-import { mysql, type ResultSetHeader } from "../../deps.ts";
-import { connectionOptions } from "../../lib/db.ts";
+import { createDb } from "../../lib/db.ts";
+import { isConstraintViolation, orderStatements } from "../../lib/orders.ts";
 import { nextOrderNo } from "../../lib/order_numbers.ts";
 import { cpuSeconds, round, Tally } from "../stats.ts";
 
@@ -25,72 +25,38 @@ export interface SqlJob {
 }
 
 const job = JSON.parse(await new Response(Deno.stdin.readable).text()) as SqlJob;
-const pool = mysql.createPool({
-  ...connectionOptions(job.databaseUrl),
-  connectionLimit: job.poolSize,
-  maxIdle: job.poolSize,
-  waitForConnections: true,
-  queueLimit: 0,
-});
-pool.pool.on("connection", (conn: { query(sql: string): void }) => {
-  conn.query("SET SESSION time_zone = '+00:00', innodb_lock_wait_timeout = 5");
-});
+// The service's own pool setup (lib/db.ts), so both sides connect alike.
+const db = createDb({ url: job.databaseUrl, poolSize: job.poolSize });
 
 const tally = new Tally();
 const payPeriodMs = 900_000;
 
 /** One order of one ticket: true when placed, false when sold out. */
 async function placeOne(userId: number): Promise<boolean> {
-  const conn = await pool.getConnection();
+  const now = Date.now();
   try {
-    await conn.beginTransaction();
-    const now = Date.now();
-    const [order] = await conn.query(
-      `INSERT INTO orders (order_no, user_id, show_id, session_id, ticket_id, quantity, price,
-                           total_amount, status, expire_at, contact_phone, remark,
-                           idempotency_key, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
-      [
-        nextOrderNo(now),
-        userId,
-        job.showId,
-        job.sessionId,
-        job.ticketId,
-        1,
-        job.price,
-        job.price,
-        new Date(now + payPeriodMs),
-        null,
-        null,
-        crypto.randomUUID(),
-        new Date(now),
-      ],
-    ) as unknown as [ResultSetHeader];
-    await conn.query(
-      `INSERT INTO order_items (order_id, ticket_id, seat_id, seat_info, price, quantity, subtotal)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [order.insertId, job.ticketId, null, null, job.price, 1, job.price],
-    );
-    await conn.query(
-      "INSERT INTO order_status_log (order_id, from_status, to_status, reason) VALUES (?, NULL, 0, 'created')",
-      [order.insertId],
-    );
-    const [moved] = await conn.query(
-      `UPDATE ticket_stock SET locked_stock = locked_stock + ?, version = version + 1
-        WHERE ticket_id = ? AND total_stock - locked_stock - sold_stock >= ?`,
-      [1, job.ticketId, 1],
-    ) as unknown as [ResultSetHeader];
-    if (moved.affectedRows === 0) {
-      await conn.rollback();
-      return false;
-    }
-    await conn.commit();
+    await db.atomic(orderStatements({
+      orderNo: nextOrderNo(now),
+      userId,
+      showId: job.showId,
+      sessionId: job.sessionId,
+      ticketId: job.ticketId,
+      quantity: 1,
+      price: job.price,
+      totalAmount: job.price,
+      expireAt: new Date(now + payPeriodMs),
+      contactPhone: null,
+      remark: null,
+      idempotencyKey: crypto.randomUUID(),
+      createdAt: new Date(now),
+      items: [{ seatId: null, seatInfo: null, price: job.price, quantity: 1 }],
+      slots: [],
+      stockQuantity: 1,
+    }));
     return true;
   } catch (e) {
-    await conn.rollback().catch(() => {});
+    if (isConstraintViolation(e)) return false;
     throw e;
-  } finally {
-    conn.release();
   }
 }
 
@@ -123,7 +89,7 @@ await Promise.all(
   }),
 );
 const elapsedMs = performance.now() - started;
-await pool.end();
+await db.close();
 console.log(JSON.stringify({
   elapsedMs: Math.round(elapsedMs),
   total: tally.summary(),
