@@ -47,15 +47,16 @@ import * as $43 from "./routes/api/ticket/list.ts";
 import * as $44 from "./routes/api/ticket/price/[ticketId].ts";
 import * as $45 from "./routes/api/ticket/stock/[ticketId].ts";
 import * as $46 from "./routes/api/ticket/stock/all.ts";
-import * as $47 from "./routes/api/user/info.ts";
-import * as $48 from "./routes/api/user/login.ts";
-import * as $49 from "./routes/api/user/logout.ts";
-import * as $50 from "./routes/api/user/password.ts";
-import * as $51 from "./routes/api/user/register.ts";
-import * as $52 from "./routes/docs/[asset].ts";
-import * as $53 from "./routes/docs/index.ts";
-import * as $54 from "./routes/metrics.ts";
-import * as $55 from "./routes/openapi.json.ts";
+import * as $47 from "./routes/api/ticket/sync.ts";
+import * as $48 from "./routes/api/user/info.ts";
+import * as $49 from "./routes/api/user/login.ts";
+import * as $50 from "./routes/api/user/logout.ts";
+import * as $51 from "./routes/api/user/password.ts";
+import * as $52 from "./routes/api/user/register.ts";
+import * as $53 from "./routes/docs/[asset].ts";
+import * as $54 from "./routes/docs/index.ts";
+import * as $55 from "./routes/metrics.ts";
+import * as $56 from "./routes/openapi.json.ts";
 
 export const routes: readonly ManifestEntry[] = [
   {
@@ -294,48 +295,53 @@ export const routes: readonly ManifestEntry[] = [
     module: $46,
   },
   {
+    path: "/api/ticket/sync",
+    file: "routes/api/ticket/sync.ts",
+    module: $47,
+  },
+  {
     path: "/api/user/info",
     file: "routes/api/user/info.ts",
-    module: $47,
+    module: $48,
   },
   {
     path: "/api/user/login",
     file: "routes/api/user/login.ts",
-    module: $48,
+    module: $49,
   },
   {
     path: "/api/user/logout",
     file: "routes/api/user/logout.ts",
-    module: $49,
+    module: $50,
   },
   {
     path: "/api/user/password",
     file: "routes/api/user/password.ts",
-    module: $50,
+    module: $51,
   },
   {
     path: "/api/user/register",
     file: "routes/api/user/register.ts",
-    module: $51,
+    module: $52,
   },
   {
     path: "/docs/{asset}",
     file: "routes/docs/[asset].ts",
-    module: $52,
+    module: $53,
   },
   {
     path: "/docs",
     file: "routes/docs/index.ts",
-    module: $53,
+    module: $54,
   },
   {
     path: "/metrics",
     file: "routes/metrics.ts",
-    module: $54,
+    module: $55,
   },
   {
     path: "/openapi.json",
     file: "routes/openapi.json.ts",
-    module: $55,
+    module: $56,
   },
 ];

@@ -221,3 +221,14 @@ export async function deleteTicket(ctx: AppContext, ticketId: number): Promise<v
   if (affectedRows === 0) throw notFound(`ticket ${ticketId}`);
   forgetTierFacts(ctx, ticketId);
 }
+
+/**
+ * Rebuilds the Redis state of the tier's session from MySQL (the admin's "sync"), then answers
+ * the tier's stock. The rebuild is the same one a lost session gets, under the session's lock.
+ */
+export async function syncTierFromMysql(ctx: AppContext, ticketId: number): Promise<StockView> {
+  const row = await findTicketRow(ctx, ticketId, ctx.db);
+  await invalidateSession(ctx, row.session_id);
+  await rebuildSession(ctx, row.session_id);
+  return await getStock(ctx, ticketId);
+}

@@ -628,3 +628,48 @@ suite("orders: store failures", async (t, env) => {
     assert.match(err.message, /redis/i);
   });
 });
+
+suite(
+  "orders: the reference's raw stock endpoints are gone; sync rebuilds from MySQL",
+  async (t, env) => {
+    const sale = await createSale(env, { stock: 10 });
+    const [buyer] = await env.users(1);
+    await t.step(
+      "lock/unlock/deduct/confirm/redis/* and stock/init answer 404, stock unchanged",
+      async () => {
+        for (
+          const path of [
+            "/api/ticket/lock",
+            "/api/ticket/unlock",
+            "/api/ticket/deduct",
+            "/api/ticket/confirm",
+            "/api/ticket/redis/prededuct",
+            "/api/ticket/redis/rollback",
+            "/api/ticket/redis/sync",
+            "/api/ticket/stock/init",
+          ]
+        ) {
+          const res = await env.call("POST", `${path}?ticketId=${sale.ticketId}&quantity=5`, {
+            token: sale.adminToken,
+            body: { ticketId: sale.ticketId, quantity: 5 },
+          });
+          assert.equal(res.status, 404, path);
+        }
+        assert.deepEqual((await stockOf(env, sale)).mysql, { total: 10, locked: 0, sold: 0 });
+      },
+    );
+    await t.step("POST /api/ticket/sync (admin) rebuilds the tier from MySQL", async () => {
+      const tier = env.ctx.keys.tier(sale.sessionId, sale.ticketId);
+      await env.ctx.redis.send(["HSET", tier, "locked", "7"], tier);
+      const asBuyer = await env.call("POST", `/api/ticket/sync?ticketId=${sale.ticketId}`, {
+        token: buyer.token,
+      });
+      assert.equal(asBuyer.status, 403);
+      const res = await env.call("POST", `/api/ticket/sync?ticketId=${sale.ticketId}`, {
+        token: sale.adminToken,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual((await stockOf(env, sale)).redis, { total: 10, locked: 0, sold: 0 });
+    });
+  },
+);
