@@ -1,0 +1,142 @@
+/**
+ * Drill 1: Redis restarted with empty memory in the middle of a flash sale.
+ *
+ * Buyers (2,000 at full size) each try to buy one ticket of a tier with half as many tickets.
+ * A third of the way in, redis-server is killed and started again empty on the same port. While
+ * it is down and while the session is rebuilt from MySQL, the service answers 503 with
+ * Retry-After (buyers retry with their Idempotency-Key); then the sale carries on. At the end:
+ * every ticket sold exactly once (nothing oversold, none lost), every 2xx create has its order,
+ * Redis agrees with MySQL, and the audit finds nothing.
+ */
+import { createSale } from "../support/sale.ts";
+import {
+  assertAudit,
+  assertUnavailable,
+  Checks,
+  drill,
+  drillEnv,
+  fire,
+  type Reply,
+  request,
+  size,
+  startServer,
+  stopServer,
+  Tally,
+} from "./_support.ts";
+
+drill("1: Redis restarted empty mid-sale", { short: true }, async (t, stores) => {
+  const buyersN = size(2000, 300);
+  const stock = buyersN / 2;
+  const env = await drillEnv(stores);
+  const checks = new Checks();
+  const tally = new Tally();
+  let server;
+  try {
+    const sale = await createSale(env, { stock, limit: 4 });
+    const buyers = await env.users(buyersN);
+    server = await startServer(env);
+    const url = server.url;
+
+    let done = 0;
+    let wipe: Promise<void> | undefined;
+    let afterWipe = false;
+    let successesAfterWipe = 0;
+    const unavailable: Reply[] = [];
+    const orderNos = new Map<number, string>();
+    const refusals = new Map<string, number>();
+
+    const wipeRedis = async () => {
+      await stores.redis.kill();
+      // Redis is gone: a create now is refused with 503 and Retry-After, not hung or 500.
+      const probe = await request(url, "POST", "/api/order/create", {
+        token: buyers[0].token,
+        body: { ticketId: sale.ticketId, quantity: 1 },
+        headers: { "idempotency-key": "probe-while-redis-is-down" },
+      }, tally);
+      assertUnavailable(probe, "create while Redis is down");
+      checks.passed++;
+      await stores.wipeRedis(); // starts an empty one on the same port (kill is a no-op now)
+      afterWipe = true;
+    };
+
+    await t.step(`${buyersN} buyers, Redis wiped a third of the way in`, async () => {
+      await fire(buyersN, 64, async (i) => {
+        const buyer = buyers[i];
+        const deadline = Date.now() + 90_000;
+        if (++done === Math.floor(buyersN / 3)) wipe = wipeRedis();
+        while (true) {
+          let r: Reply | undefined;
+          try {
+            r = await request(url, "POST", "/api/order/create", {
+              token: buyer.token,
+              body: { ticketId: sale.ticketId, quantity: 1 },
+              headers: { "idempotency-key": `buy-${buyer.id}` },
+            }, tally);
+          } catch {
+            r = undefined;
+          }
+          if (r && r.status === 200) {
+            orderNos.set(buyer.id, String(r.json?.data));
+            if (afterWipe) successesAfterWipe++;
+            return;
+          }
+          if (r && r.status !== 503) {
+            const why = r.json?.error ?? String(r.status);
+            refusals.set(why, (refusals.get(why) ?? 0) + 1);
+            return;
+          }
+          if (r) unavailable.push(r);
+          if (Date.now() > deadline) throw new Error(`buyer ${buyer.id} never got an answer`);
+          // A client backing off before its retry (the drill's load, not a synchronisation).
+          await new Promise((res) => setTimeout(res, 50 + Math.random() * 200));
+        }
+      });
+      await wipe;
+    });
+
+    await t.step("503s carried Retry-After; the sale carried on after the wipe", () => {
+      for (const r of unavailable) assertUnavailable(r, "create during the outage");
+      checks.equal(tally.serverErrors, unavailable.length + 1, "every 5xx was a 503");
+      checks.ok(afterWipe, "Redis was wiped during the sale");
+      checks.ok(successesAfterWipe > 0, "orders were taken after the wipe");
+    });
+
+    await t.step("nothing oversold, nothing lost; every 2xx has its order; audit ok", async () => {
+      checks.equal(orderNos.size, stock, "every ticket sold once");
+      checks.equal(
+        [...refusals.keys()],
+        ["SOLD_OUT"],
+        `the others were told SOLD_OUT: ${JSON.stringify([...refusals])}`,
+      );
+      const rows = await env.ctx.db.rows<{ order_no: string; user_id: number; quantity: number }>(
+        "SELECT order_no, user_id, quantity FROM orders WHERE ticket_id = ? AND status IN (0, 1)",
+        [sale.ticketId],
+      );
+      checks.equal(rows.length, stock, "one order row per ticket sold");
+      const byUser = new Map(rows.map((r) => [r.user_id, r.order_no]));
+      for (const [userId, orderNo] of orderNos) {
+        checks.equal(byUser.get(userId), orderNo, `buyer ${userId}'s order is in MySQL`);
+      }
+      const [st] = await env.ctx.db.rows<{ total: number; locked: number; sold: number }>(
+        "SELECT total_stock AS total, locked_stock AS locked, sold_stock AS sold FROM ticket_stock WHERE ticket_id = ?",
+        [sale.ticketId],
+      );
+      checks.equal(st, { total: stock, locked: stock, sold: 0 }, "stock row");
+      const report = await assertAudit(env, [sale.sessionId]);
+      checks.passed += report.checks.length;
+    });
+  } finally {
+    await stopServer(server);
+    await env.close().catch(() => {});
+  }
+  return {
+    drill: "1 Redis wiped mid-sale",
+    requests: tally.requests,
+    successes: tally.successes,
+    rejections: tally.rejections,
+    serverErrors: tally.serverErrors,
+    noReply: tally.noReply,
+    checksPassed: checks.passed,
+    violations: 0,
+  };
+});
