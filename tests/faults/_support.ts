@@ -120,6 +120,11 @@ export async function startServer(
   return s;
 }
 
+/** Lines of the server's log that report a bug (an error answered with 500 INTERNAL). */
+export function bugsLogged(s: ServerProcess): string[] {
+  return s.lines.filter((l) => /"msg":"unhandled error"/.test(l)).slice(0, 5);
+}
+
 export async function stopServer(s: ServerProcess | undefined): Promise<void> {
   if (!s) return;
   s.signal("SIGKILL");

@@ -8,10 +8,12 @@
  * every ticket sold exactly once (nothing oversold, none lost), every 2xx create has its order,
  * Redis agrees with MySQL, and the audit finds nothing.
  */
+import type { ServerProcess } from "../support/process.ts";
 import { createSale } from "../support/sale.ts";
 import {
   assertAudit,
   assertUnavailable,
+  bugsLogged,
   Checks,
   drill,
   drillEnv,
@@ -30,7 +32,7 @@ drill("1: Redis restarted empty mid-sale", { short: true }, async (t, stores) =>
   const env = await drillEnv(stores);
   const checks = new Checks();
   const tally = new Tally();
-  let server;
+  let server: ServerProcess | undefined;
   try {
     const sale = await createSale(env, { stock, limit: 4 });
     const buyers = await env.users(buyersN);
@@ -122,6 +124,7 @@ drill("1: Redis restarted empty mid-sale", { short: true }, async (t, stores) =>
         [sale.ticketId],
       );
       checks.equal(st, { total: stock, locked: stock, sold: 0 }, "stock row");
+      checks.equal(bugsLogged(server!), [], "unhandled errors in the server log");
       const report = await assertAudit(env, [sale.sessionId]);
       checks.passed += report.checks.length;
     });

@@ -8,10 +8,12 @@
  * Idempotency-Key get their orders. After the compensation and reconcile jobs have run, no stock
  * is left locked in Redis beyond the unpaid orders, and the audit finds nothing.
  */
+import type { ServerProcess } from "../support/process.ts";
 import { createSale } from "../support/sale.ts";
 import {
   assertAudit,
   assertUnavailable,
+  bugsLogged,
   Checks,
   drill,
   drillEnv,
@@ -33,7 +35,7 @@ drill("2: MariaDB stopped mid-sale", { short: false }, async (t, stores) => {
   const env = await drillEnv(stores);
   const checks = new Checks();
   const tally = new Tally();
-  let server;
+  let server: ServerProcess | undefined;
   try {
     const sale = await createSale(env, { stock, limit: 4 });
     const buyers = await env.users(buyersN);
@@ -184,6 +186,7 @@ drill("2: MariaDB stopped mid-sale", { short: false }, async (t, stores) => {
         const inDb = new Set(rows.map((r) => r.order_no));
         for (const no of created.values()) checks.ok(inDb.has(no), `order ${no} is in MySQL`);
         checks.equal(rows.length, created.size, "no order without a 2xx");
+        checks.equal(bugsLogged(server!), [], "unhandled errors in the server log");
         const report = await assertAudit(env, [sale.sessionId]);
         checks.passed += report.checks.length;
       },

@@ -14,6 +14,7 @@ import type { ServerProcess } from "../support/process.ts";
 import { audit } from "../../lib/audit.ts";
 import {
   assertAudit,
+  bugsLogged,
   Checks,
   drill,
   drillEnv,
@@ -48,6 +49,7 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
     const unanswered: string[] = [];
     let finished = 0;
     let killed = 0;
+    const bugs: string[] = [];
 
     /** Sends until an answer that is not "try again"; undefined when none came in time. */
     const until = async (
@@ -80,6 +82,7 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
           const victim = server!;
           victim.signal("SIGKILL");
           await victim.exited;
+          bugs.push(...bugsLogged(victim));
           killed++;
           server = await startServer(env, serverVars);
         }
@@ -173,6 +176,7 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
         throw new Error(`${e.message}\n${last}`);
       });
       console.log(`drill 3: consistent again ${Date.now() - started} ms after the sale`);
+      checks.equal([...bugs, ...bugsLogged(server!)], [], "unhandled errors in the server logs");
       const report = await assertAudit(env, [sale.sessionId]);
       checks.passed += report.checks.length;
     });

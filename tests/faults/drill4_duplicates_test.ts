@@ -6,9 +6,11 @@
  * each would have made; the audit finds nothing.
  */
 import { createSeatedSale } from "../support/seating.ts";
+import type { ServerProcess } from "../support/process.ts";
 import { createSale } from "../support/sale.ts";
 import {
   assertAudit,
+  bugsLogged,
   Checks,
   drill,
   drillEnv,
@@ -26,7 +28,7 @@ drill("4: duplicates and replays", { short: true }, async (t, stores) => {
   const env = await drillEnv(stores);
   const checks = new Checks();
   const tally = new Tally();
-  let server;
+  let server: ServerProcess | undefined;
   try {
     const sale = await createSale(env, { stock: buyersN * 2, limit: 4 });
     const seated = await createSeatedSale(env, { rows: Math.ceil(buyersN / 10), cols: 10 });
@@ -153,6 +155,7 @@ drill("4: duplicates and replays", { short: true }, async (t, stores) => {
         );
       }
       checks.equal(tally.serverErrors, 0, "no 5xx");
+      checks.equal(bugsLogged(server!), [], "unhandled errors in the server log");
       const report = await assertAudit(env, [sale.sessionId, seated.sessionId]);
       checks.passed += report.checks.length;
     });
