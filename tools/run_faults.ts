@@ -92,7 +92,7 @@ const line = (cells: string[]) =>
 console.log("\nfault drills (FAULTS_FULL=1)\n");
 console.log(line(header));
 console.log(
-  `|${widths.map((w, i) => (i === 0 ? "-" : "") + "-".repeat(w) + (i ? ":" : "-")).join("|")}|`,
+  `|${widths.map((w, i) => "-".repeat(w + 1) + (i ? ":" : "-")).join("|")}|`,
 );
 for (const r of table) console.log(line(r));
 console.log(

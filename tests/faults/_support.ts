@@ -224,17 +224,33 @@ export async function request(
   return { status: res.status, headers: res.headers, text, json };
 }
 
-/** Runs `task(i)` for i in [0, n) with at most `concurrency` at a time. */
+/**
+ * Runs `task(i)` for i in [0, n) with at most `concurrency` at a time. After a task fails no new
+ * ones start, and the first failure is thrown once the running ones have ended (so nothing of
+ * the drill still runs when its stores are removed).
+ */
 export async function fire(
   n: number,
   concurrency: number,
   task: (i: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < n) await task(next++);
+    while (next < n && !failed) {
+      try {
+        await task(next++);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(concurrency, n) }, worker),
+  );
+  const failure = results.find((r) => r.status === "rejected");
+  if (failure) throw (failure as PromiseRejectedResult).reason;
 }
 
 /** Polls `check` until it returns something other than undefined, or fails at the deadline. */
@@ -327,7 +343,7 @@ export function drill(
   fn: (t: Deno.TestContext, stores: PrivateStores) => Promise<Omit<SummaryRow, "seconds">>,
 ): void {
   Deno.test({
-    name: `fault drill ${name}${FULL ? "" : " (short)"}`,
+    name: `fault drill ${name}${FULL ? "" : opts.short ? " (short)" : " (FAULTS_FULL=1 only)"}`,
     ignore: !FULL && !opts.short,
     sanitizeOps: false,
     sanitizeResources: false,

@@ -114,7 +114,7 @@ drill("2: MariaDB stopped mid-sale", { short: false }, async (t, stores) => {
     });
 
     await t.step(`${buyersN} buyers, MariaDB down for ${outageMs / 1000} s`, async () => {
-      await fire(buyersN - 2, 48, async (n) => {
+      const selling = fire(buyersN - 2, 48, async (n) => {
         const i = n + 2;
         if (++done === Math.floor(buyersN / 3)) outage = stopMariadbFor();
         const deadline = Date.now() + 120_000;
@@ -135,6 +135,9 @@ drill("2: MariaDB stopped mid-sale", { short: false }, async (t, stores) => {
           await new Promise((res) => setTimeout(res, 100 + Math.random() * 300));
         }
       });
+      // The outage is awaited even when the sale failed, so it never outlives the drill.
+      const [sold] = await Promise.allSettled([selling, outage]);
+      if (sold.status === "rejected") throw sold.reason;
       await outage;
     });
 

@@ -49,6 +49,7 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
     const unanswered: string[] = [];
     let finished = 0;
     let killed = 0;
+    let stopped = false;
     const bugs: string[] = [];
 
     /** Sends until an answer that is not "try again"; undefined when none came in time. */
@@ -75,10 +76,10 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
 
     await t.step(`${buyersN} buyers; the server is killed ${kills} times`, async () => {
       const killer = (async () => {
-        while (killed < kills && finished < buyersN) {
+        while (killed < kills && finished < buyersN && !stopped) {
           // The moment of the fault is random, by design: this is when the crash happens.
           await new Promise((res) => setTimeout(res, 300 + Math.random() * (FULL ? 1500 : 700)));
-          if (finished >= buyersN) break;
+          if (finished >= buyersN || stopped) break;
           const victim = server!;
           victim.signal("SIGKILL");
           await victim.exited;
@@ -89,14 +90,14 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
       })();
       // The reconcile job's cron, sped up: a run every second while the sale goes on.
       const janitor = (async () => {
-        while (finished < buyersN) {
+        while (finished < buyersN && !stopped) {
           await request(server!.url, "POST", "/api/admin/jobs/reconcile/run", {
             token: sale.adminToken,
           }).catch(() => undefined);
           await new Promise((res) => setTimeout(res, 1000));
         }
       })();
-      await fire(buyersN, 48, async (i) => {
+      const selling = fire(buyersN, 48, async (i) => {
         const buyer = buyers[i];
         try {
           const r = await until(
@@ -129,8 +130,12 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
           finished++;
         }
       });
+      // Killer and janitor stop with the sale, even a failed one: nothing outlives the drill.
+      const [sold] = await Promise.allSettled([selling]);
+      stopped = true;
       await killer;
       await janitor;
+      if (sold.status === "rejected") throw sold.reason;
     });
 
     await t.step("every buyer was answered; every 2xx create has its order", async () => {
