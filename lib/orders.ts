@@ -19,7 +19,8 @@ import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
 import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
 import { limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
 import { refuseDisabled, resolveSeats } from "./seats.ts";
-import { reserveStock } from "./stock_gate.ts";
+import { adoptReservation, reserveStock } from "./stock_gate.ts";
+import { errorFields } from "./log.ts";
 import { assertOnSale, getTierFacts, type TierFacts } from "./tier_facts.ts";
 
 export const ORDER_STATUS = {
@@ -167,7 +168,8 @@ async function placeOrder(
   const dedup = await dedupKeyOf(ctx, input, plan);
   for (let attempt = 0;; attempt++) {
     const orderNo = nextOrderNo(ctx.now());
-    const reserved = await reserveStock(ctx, {
+    const reservedAt = ctx.now();
+    const reservation = {
       orderNo,
       userId,
       sessionId,
@@ -177,7 +179,8 @@ async function placeOrder(
       slots: plan.slots,
       dedupKey: dedup?.key,
       dedupTtlMs: dedup?.ttlMs ?? 0,
-    }).catch((e) => {
+    };
+    const reserved = await reserveStock(ctx, reservation).catch((e) => {
       if (isAppError(e) && e.code === "SOLD_OUT") recordSoldOut();
       throw e;
     });
@@ -204,6 +207,10 @@ async function placeOrder(
     const ref = { orderNo, sessionId, ticketId: facts.ticketId };
     try {
       await insertOrder(ctx, userId, orderNo, input, plan);
+      // Redis may have lost the reservation (restart + rebuild) before the commit: put it back.
+      await adoptReservation(ctx, reservation, reservedAt).catch((e) =>
+        ctx.log.warn("reservation not checked after commit", { orderNo, ...errorFields(e) })
+      );
       recordOrderEvent("created");
       return orderNo;
     } catch (e) {

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { audit } from "../lib/audit.ts";
 import { reconcile } from "../lib/reconcile.ts";
+import { rebuildSession } from "../lib/session_rebuild.ts";
 import { reserveStock } from "../lib/stock_gate.ts";
 import { suite } from "./support/env.ts";
 import { createSale, stockOf } from "./support/sale.ts";
@@ -103,5 +104,55 @@ suite(
       assert.deepEqual(stock.mysql, { total: 10, locked: 1, sold: 0 });
       assert.deepEqual(stock.redis, stock.mysql);
     });
+  },
+);
+
+suite(
+  "finding: an order committed after a Redis wipe and rebuild keeps its reservation",
+  async (_t, env) => {
+    const sale = await createSale(env, { stock: 10, limit: 4 });
+    const [buyer] = await env.users(1);
+    // Redis restarts empty between this create's reserve and its MySQL commit, and another
+    // request rebuilds the session from MySQL (which has no such order yet) in that moment.
+    const realTx = env.ctx.db.tx;
+    let wiped = false;
+    env.ctx.db.tx = async (fn) => {
+      if (!wiped) {
+        wiped = true;
+        await env.ctx.redis.deleteByPrefix(env.config.redisPrefix);
+        await rebuildSession(env.ctx, sale.sessionId);
+      }
+      return await realTx(fn);
+    };
+    let first;
+    try {
+      first = await env.call<string>("POST", "/api/order/create", {
+        token: buyer.token,
+        body: { ticketId: sale.ticketId, quantity: 3 },
+      });
+    } finally {
+      env.ctx.db.tx = realTx;
+    }
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.ok(wiped);
+    // It used to be missing from Redis: locked 0 there, 3 in MySQL, and the buyer's count lost.
+    const stock = await stockOf(env, sale);
+    assert.deepEqual(stock.mysql, { total: 10, locked: 3, sold: 0 });
+    assert.deepEqual(stock.redis, stock.mysql);
+    const more = await env.call("POST", "/api/order/create", {
+      token: buyer.token,
+      body: { ticketId: sale.ticketId, quantity: 2 },
+    });
+    assert.equal(more.status, 409, "3 + 2 is over the limit of 4");
+    assert.equal(more.body.error, "LIMIT_EXCEEDED");
+    // A cancelled order's reservation is released, not adopted back.
+    const cancel = await env.call("PUT", `/api/order/cancel/${first.body.data}`, {
+      token: buyer.token,
+    });
+    assert.equal(cancel.status, 200);
+    const after = await stockOf(env, sale);
+    assert.deepEqual(after.redis, { total: 10, locked: 0, sold: 0 });
+    const report = await audit(env.ctx, { graceMs: 0 });
+    assert.ok(report.ok, JSON.stringify(report.violations));
   },
 );

@@ -44,6 +44,10 @@ drill("1: Redis restarted empty mid-sale", { short: true }, async (t, stores) =>
     const buyers = await env.users(buyersN);
     server = await startServer(env);
     const url = server.url;
+    // A buyer who logged out before the wipe: Redis forgetting it must not revive the token.
+    const leaver = await env.user();
+    const out = await request(url, "POST", "/api/user/logout", { token: leaver.token }, tally);
+    checks.equal(out.status, 200, out.text);
 
     let done = 0;
     let wipe: Promise<void> | undefined;
@@ -115,6 +119,11 @@ drill("1: Redis restarted empty mid-sale", { short: true }, async (t, stores) =>
       checks.equal(tally.serverErrors, unavailable.length + 1, "every 5xx was a 503");
       checks.ok(afterWipe, "Redis was wiped during the sale");
       checks.ok(successesAfterWipe > 0, "orders were taken after the wipe");
+    });
+
+    await t.step("a token logged out before the wipe is still refused after it", async () => {
+      const r = await request(url, "GET", "/api/user/info", { token: leaver.token }, tally);
+      checks.equal([r.status, r.json?.error], [401, "UNAUTHORIZED"], r.text);
     });
 
     await t.step("nothing oversold, nothing lost; every 2xx has its order; audit ok", async () => {

@@ -2,8 +2,8 @@
  * Drill 3: the service process killed with SIGKILL at random moments during a sale, several
  * times, and started again each time.
  *
- * Every buyer creates an order (one ticket, with an Idempotency-Key) and every other buyer pays
- * it; a buyer whose request got no reply, a 503 or a "still being processed" retries the same
+ * Every buyer creates an order (one ticket, with an Idempotency-Key); every other buyer pays it
+ * and one in four cancels it; a buyer whose request got no reply, a 503 or a "still being processed" retries the same
  * request (same key) against the restarted server. A kill between the Redis reserve and the
  * MySQL commit leaves a reservation without an order: the reconcile job must release it once
  * it is older than RECONCILE_GRACE_SECONDS. At the end every 2xx create has its order, every
@@ -46,6 +46,7 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
 
     const created = new Map<number, string>();
     const paid = new Set<number>();
+    const cancelled = new Set<number>();
     const unanswered: string[] = [];
     let finished = 0;
     let killed = 0;
@@ -125,6 +126,17 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
             if (!p) return;
             checks.equal(p.status, 200, `pay of buyer ${buyer.id}: ${p.text}`);
             paid.add(buyer.id);
+          } else if (i % 4 === 1) {
+            const c = await until(
+              `cancel of buyer ${buyer.id}`,
+              () =>
+                request(server!.url, "PUT", `/api/order/cancel/${orderNo}`, {
+                  token: buyer.token,
+                }, tally),
+            );
+            if (!c) return;
+            checks.equal(c.status, 200, `cancel of buyer ${buyer.id}: ${c.text}`);
+            cancelled.add(buyer.id);
           }
         } finally {
           finished++;
@@ -150,7 +162,8 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
       for (const [userId, orderNo] of created) {
         const row = byNo.get(orderNo);
         checks.ok(row && row.user_id === userId, `order ${orderNo} of buyer ${userId} is in MySQL`);
-        checks.equal(row!.status, paid.has(userId) ? 1 : 0, `status of ${orderNo}`);
+        const status = paid.has(userId) ? 1 : cancelled.has(userId) ? 2 : 0;
+        checks.equal(row!.status, status, `status of ${orderNo}`);
       }
       checks.equal(rows.length, created.size, "one order per buyer, no extra");
     });
