@@ -9,7 +9,8 @@
  * envelopes. The stock of a watched tier is unchanged, the server logged no unhandled error, and
  * its resident memory is back near where it was after a warm-up.
  *
- * The stream is random but reproducible: FAULTS_SEED picks it (the seed used is printed).
+ * The stream is random but reproducible: FAULTS_SEED picks it (the seed used is printed), and
+ * FAULTS_BAD_REQUESTS changes its length.
  */
 import { routes } from "../../routes.gen.ts";
 import type { ServerProcess } from "../support/process.ts";
@@ -178,6 +179,11 @@ drill("5: bad input at volume", { short: false }, async (t, stores) => {
     const url = server.url;
     const watchedBefore = await stockOf(env, sale);
 
+    // The stream covers every route the service publishes: /openapi.json lists no other.
+    const published = await request(url, "GET", "/openapi.json");
+    const manifestPaths = new Set(routes.map((e) => e.path));
+    const paths = Object.keys((published.json as unknown as { paths: object }).paths);
+    checks.equal(paths.filter((p) => !manifestPaths.has(p)), [], "published paths not in routes");
     const entries = routes.flatMap((e) =>
       Object.entries(e.module).map(([method, route]) => ({ path: e.path, method, route: route! }))
     );
