@@ -15,12 +15,13 @@ import type { Queryable } from "./db.ts";
 import { isDbUnavailable, isDuplicateKey } from "./db.ts";
 import { AppError, type ErrorCode, invalid, isAppError, notFound, unavailable } from "./errors.ts";
 import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
+import { adoptReservation } from "./stock_gate.ts";
+import { errorFields } from "./log.ts";
 import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
 import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
 import { limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
 import { refuseDisabled, resolveSeats } from "./seats.ts";
-import { adoptReservation, reserveStock } from "./stock_gate.ts";
-import { errorFields } from "./log.ts";
+import { reserveStock } from "./stock_gate.ts";
 import { assertOnSale, getTierFacts, type TierFacts } from "./tier_facts.ts";
 
 export const ORDER_STATUS = {
@@ -164,12 +165,12 @@ async function placeOrder(
   plan: OrderPlan,
 ): Promise<string> {
   const { facts } = plan;
+  const reservedAt = ctx.now(); // before any reserve below (adoptReservation compares it)
   const sessionId = facts.sessionId;
   const dedup = await dedupKeyOf(ctx, input, plan);
   for (let attempt = 0;; attempt++) {
     const orderNo = nextOrderNo(ctx.now());
-    const reservedAt = ctx.now();
-    const reservation = {
+    const reserved = await reserveStock(ctx, {
       orderNo,
       userId,
       sessionId,
@@ -179,8 +180,7 @@ async function placeOrder(
       slots: plan.slots,
       dedupKey: dedup?.key,
       dedupTtlMs: dedup?.ttlMs ?? 0,
-    };
-    const reserved = await reserveStock(ctx, reservation).catch((e) => {
+    }).catch((e) => {
       if (isAppError(e) && e.code === "SOLD_OUT") recordSoldOut();
       throw e;
     });
@@ -208,6 +208,8 @@ async function placeOrder(
     try {
       await insertOrder(ctx, userId, orderNo, input, plan);
       // Redis may have lost the reservation (restart + rebuild) before the commit: put it back.
+      // (Hourly bookings: quantity is the stock counted, 0 — plan.stockQuantity on main.)
+      const reservation = { ...ref, userId, quantity: plan.quantity, slots: plan.slots };
       await adoptReservation(ctx, reservation, reservedAt).catch((e) =>
         ctx.log.warn("reservation not checked after commit", { orderNo, ...errorFields(e) })
       );

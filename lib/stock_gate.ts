@@ -107,7 +107,7 @@ export async function reserveStock(ctx: AppContext, input: ReserveInput): Promis
  */
 export async function adoptReservation(
   ctx: AppContext,
-  input: ReserveInput,
+  input: Pick<ReserveInput, "orderNo" | "userId" | "sessionId" | "ticketId" | "quantity" | "slots">,
   reservedAt: number,
 ): Promise<boolean> {
   const k = ctx.keys;
