@@ -208,8 +208,9 @@ async function placeOrder(
     try {
       await insertOrder(ctx, userId, orderNo, input, plan);
       // Redis may have lost the reservation (restart + rebuild) before the commit: put it back.
-      // (Hourly bookings: quantity is the stock counted, 0 — plan.stockQuantity on main.)
-      const reservation = { ...ref, userId, quantity: plan.quantity, slots: plan.slots };
+      // Stock counted: none for an hourly booking (its slots are "seatId@hour" seat-hours).
+      const quantity = plan.slots.some((s) => s.includes("@")) ? 0 : plan.quantity;
+      const reservation = { ...ref, userId, quantity, slots: plan.slots };
       await adoptReservation(ctx, reservation, reservedAt).catch((e) =>
         ctx.log.warn("reservation not checked after commit", { orderNo, ...errorFields(e) })
       );
