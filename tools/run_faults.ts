@@ -84,7 +84,7 @@ table.push([
   sum((r) => r.noReply),
   sum((r) => r.checksPassed),
   code === 0 ? sum((r) => r.violations) : "see above",
-  sum((r) => r.seconds),
+  (Math.round(rows.reduce((n, r) => n + r.seconds, 0) * 10) / 10).toFixed(1),
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
 const line = (cells: string[]) =>
