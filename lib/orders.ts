@@ -15,6 +15,8 @@ import type { Queryable, SqlValue } from "./db.ts";
 import { isDbUnavailable, isDuplicateKey } from "./db.ts";
 import { AppError, type ErrorCode, invalid, isAppError, notFound, unavailable } from "./errors.ts";
 import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
+import { adoptReservation } from "./stock_gate.ts";
+import { errorFields } from "./log.ts";
 import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
 import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
 import { limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
@@ -229,6 +231,7 @@ async function placeOrder(
   plan: OrderPlan,
 ): Promise<string> {
   const { facts } = plan;
+  const reservedAt = ctx.now(); // before any reserve below (adoptReservation compares it)
   const sessionId = facts.sessionId;
   const dedup = dedupKeyOf(ctx, input, plan);
   for (let attempt = 0;; attempt++) {
@@ -252,6 +255,15 @@ async function placeOrder(
       });
     if (reserved.outcome === "duplicate") {
       const first = await awaitFirstOrder(ctx, userId, sessionId, reserved.firstOrderNo);
+      if (first === null) {
+        // The first request died before its order reached MySQL (a crash between reserve and
+        // commit; reconcile released its reservation): the key is stale. Drop it if it still
+        // names that order, and start over.
+        if (attempt > 2) throw unavailable(`the order request ${reserved.firstOrderNo}`);
+        const key = ctx.keys.dedup(sessionId, userId, dedup!.key);
+        await ctx.scripts.run("release-lock", [key], [reserved.firstOrderNo]);
+        continue;
+      }
       if (first.status === ORDER_STATUS.PENDING_PAYMENT || first.status === ORDER_STATUS.PAID) {
         return first.orderNo;
       }
@@ -264,6 +276,13 @@ async function placeOrder(
     const ref = { orderNo, sessionId, ticketId: facts.ticketId };
     try {
       await insertOrder(ctx, userId, orderNo, input, plan);
+      // Redis may have lost the reservation (restart + rebuild) before the commit: put it back.
+      // Stock counted: none for an hourly booking (its slots are "seatId@hour" seat-hours).
+      const quantity = plan.slots.some((s) => s.includes("@")) ? 0 : plan.quantity;
+      const reservation = { ...ref, userId, quantity, slots: plan.slots };
+      await adoptReservation(ctx, reservation, reservedAt).catch((e) =>
+        ctx.log.warn("reservation not checked after commit", { orderNo, ...errorFields(e) })
+      );
       recordOrderEvent("created");
       return orderNo;
     } catch (e) {
@@ -507,16 +526,20 @@ async function recordFailedOutcome(
   }
 }
 
-/** Waits (bounded) until the first request of a duplicate pair has its order or its refusal. */
+/**
+ * Waits (bounded) until the first request of a duplicate pair has its order or its refusal.
+ * Null when the first request is dead: no order, no outcome, and no reservation left in Redis.
+ */
 async function awaitFirstOrder(
   ctx: AppContext,
   userId: number,
   sessionId: number,
   orderNo: string,
-): Promise<{ orderNo: string; status: number }> {
+): Promise<{ orderNo: string; status: number } | null> {
   const outcomeKey = ctx.keys.dedupOutcome(sessionId, orderNo);
+  const reservations = ctx.keys.reservations(sessionId);
   const deadline = Date.now() + DUPLICATE_WAIT_MS;
-  while (true) {
+  for (let gone = 0;;) {
     const [row] = await ctx.db.rows<{ order_no: string; status: number }>(
       "SELECT order_no, status FROM orders WHERE order_no = ? AND user_id = ?",
       [orderNo, userId],
@@ -528,6 +551,11 @@ async function awaitFirstOrder(
       if (o.orderNo) return await awaitFirstOrder(ctx, userId, sessionId, o.orderNo);
       throw new AppError(o.code!, o.message!);
     }
+    // Reservation gone and still no row nor outcome (looked twice): nothing will ever come.
+    const held = await ctx.redis.send(["HEXISTS", reservations, orderNo], reservations);
+    if (Number(held) === 1) gone = 0;
+    else if (++gone === 2) return null;
+    else continue;
     if (Date.now() > deadline) {
       throw new AppError("CONFLICT", "an identical order request is still being processed", {
         retryAfter: 1,

@@ -166,7 +166,9 @@ async function compareOnce(ctx: AppContext, sessionId: number): Promise<Differen
   const records = new Map<string, ReservationRecord>();
   for (const [no, raw] of Object.entries(reservations)) {
     try {
-      records.set(no, JSON.parse(raw));
+      const r = JSON.parse(raw) as ReservationRecord;
+      // Lua's cjson writes an empty table (a general-admission order's slots) as {}, not [].
+      records.set(no, { ...r, s: Array.isArray(r.s) ? r.s : [] });
     } catch {
       records.set(no, { u: 0, t: 0, q: 0, st: "p", c: 0, s: [] });
     }

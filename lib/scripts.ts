@@ -4,6 +4,7 @@
  * answers NOSCRIPT (it restarted or failed over and lost its script cache) the script is sent
  * once with EVAL, which runs it and caches it again on that node.
  */
+import adoptReservation from "../lua/adopt-reservation.lua" with { type: "text" };
 import confirm from "../lua/confirm.lua" with { type: "text" };
 import countFailure from "../lua/count-failure.lua" with { type: "text" };
 import holdSeats from "../lua/hold-seats.lua" with { type: "text" };
@@ -31,6 +32,7 @@ export const SCRIPT_SOURCES = {
   "release-holds": releaseHolds,
   "read-slots": readSlots,
   "renew-lease": renewLease,
+  "adopt-reservation": adoptReservation,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_SOURCES;

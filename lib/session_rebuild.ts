@@ -5,6 +5,7 @@
  * the ready marker and otherwise answer 503 with Retry-After — never guessing the stock.
  */
 import type { AppContext } from "./context.ts";
+import type { Queryable } from "./db.ts";
 import { unavailable } from "./errors.ts";
 import { confirmReservation, releaseReservation } from "./stock_gate.ts";
 
@@ -42,7 +43,12 @@ export interface ReservationRecord {
 
 /** Reads what Redis must hold for one session: tiers, buyers' counts, unpaid orders, seats. */
 export async function readSessionState(ctx: AppContext, sessionId: number): Promise<SessionState> {
-  const db = ctx.db;
+  // One transaction: every read sees the same snapshot (InnoDB's consistent read), so an order
+  // committed in between is in all of them or in none (then adopt-reservation.lua adds it).
+  return await ctx.db.tx((db) => readSnapshot(db, sessionId));
+}
+
+async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionState> {
   const tiers = await db.rows<{ id: number; total: number; locked: number; sold: number }>(
     `SELECT t.id, st.total_stock AS total, st.locked_stock AS locked, st.sold_stock AS sold
        FROM tickets t JOIN ticket_stock st ON st.ticket_id = t.id
@@ -134,7 +140,7 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
         keys.disabledSeats(sessionId),
         ...tierKeys,
       ],
-      [token, JSON.stringify(state)],
+      [token, JSON.stringify(state), ctx.now()],
     );
     await settleChangedSince(ctx, sessionId, since);
     ctx.log.info("session rebuilt", {

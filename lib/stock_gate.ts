@@ -100,6 +100,36 @@ export async function reserveStock(ctx: AppContext, input: ReserveInput): Promis
   }
 }
 
+/**
+ * After the order's MySQL commit: puts its reservation back when Redis lost it in between (a
+ * restart, then a rebuild that read MySQL before the commit). `reservedAt` is a time taken
+ * before the reserve call. True when something was adopted.
+ */
+export async function adoptReservation(
+  ctx: AppContext,
+  input: Pick<ReserveInput, "orderNo" | "userId" | "sessionId" | "ticketId" | "quantity" | "slots">,
+  reservedAt: number,
+): Promise<boolean> {
+  const k = ctx.keys;
+  const s = input.sessionId;
+  for (let attempt = 0;; attempt++) {
+    const code = await ctx.scripts.run<number>(
+      "adopt-reservation",
+      [
+        k.sessionReady(s),
+        k.tier(s, input.ticketId),
+        k.tierBuyers(s, input.ticketId),
+        k.reservations(s),
+        k.claims(s),
+      ],
+      [input.orderNo, input.userId, input.ticketId, input.quantity, reservedAt, ...input.slots],
+    );
+    if (code !== 2 || attempt > 0) return code === 1;
+    // Not built: a rebuild now reads MySQL with this order; one under way may not have.
+    await rebuildSession(ctx, s);
+  }
+}
+
 /** Gives an unpaid order's tickets and seats back. True when something was released. */
 export async function releaseReservation(ctx: AppContext, ref: ReservationRef): Promise<boolean> {
   const k = ctx.keys;

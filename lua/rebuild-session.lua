@@ -16,6 +16,7 @@ ARGV[2]  JSON: {
            "claims": {"slot": "orderNo|p"},
            "disabled": ["seatId"]
          }
+ARGV[3]  now, ms since the epoch: the ready marker's value (adopt-reservation.lua compares it)
 
 Returns  { 1, tiers, reservations }  rebuilt
          { 0, 0, 0 }                 the lock is not ours (expired or taken): nothing written
@@ -53,5 +54,5 @@ end
 for _, seat in ipairs(state.disabled or {}) do
   redis.call("SADD", KEYS[5], seat)
 end
-redis.call("SET", KEYS[1], "1")
+redis.call("SET", KEYS[1], ARGV[3] or "1")
 return { 1, #state.tiers, count }

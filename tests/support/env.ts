@@ -92,8 +92,15 @@ export interface TestEnv {
 
 let passwordHash: Promise<string> | undefined;
 
-export async function testEnv(env: Record<string, string> = {}): Promise<TestEnv> {
-  const { databaseUrl: serverUrl, redisUrl } = await testStores();
+/**
+ * `stores` (a server URL without a database, and a Redis URL) puts the test on other stores than
+ * the run's, e.g. a fault drill's private ones.
+ */
+export async function testEnv(
+  env: Record<string, string> = {},
+  stores?: { databaseUrl: string; redisUrl: string },
+): Promise<TestEnv> {
+  const { databaseUrl: serverUrl, redisUrl } = stores ?? await testStores();
   const name = uniqueName();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;

@@ -10,6 +10,8 @@ const root = new URL("../..", import.meta.url).pathname;
 export interface ServerProcess {
   port: number;
   url: string;
+  /** The child's process id (for /proc/<pid>/status). */
+  pid: number;
   /** Every line printed so far (stdout and stderr). */
   lines: string[];
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
@@ -60,6 +62,7 @@ export function spawnServer(
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     lines,
     exited,
     signal: (sig) => {

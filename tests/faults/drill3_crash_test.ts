@@ -1,0 +1,215 @@
+/**
+ * Drill 3: the service process killed with SIGKILL at random moments during a sale, several
+ * times, and started again each time.
+ *
+ * Every buyer creates an order (one ticket, with an Idempotency-Key); every other buyer pays it
+ * and one in four cancels it; a buyer whose request got no reply, a 503 or a "still being processed" retries the same
+ * request (same key) against the restarted server. A kill between the Redis reserve and the
+ * MySQL commit leaves a reservation without an order: the reconcile job must release it once
+ * it is older than RECONCILE_GRACE_SECONDS. At the end every 2xx create has its order, every
+ * buyer got an answer, and the audit (with no grace at all) finds nothing.
+ */
+import { createSale } from "../support/sale.ts";
+import type { ServerProcess } from "../support/process.ts";
+import { audit } from "../../lib/audit.ts";
+import {
+  assertAudit,
+  bugsLogged,
+  Checks,
+  drill,
+  drillEnv,
+  fire,
+  FULL,
+  type Reply,
+  request,
+  size,
+  startServer,
+  stopServer,
+  Tally,
+  waitFor,
+} from "./_support.ts";
+
+const GRACE_SECONDS = 2;
+
+drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, stores) => {
+  const buyersN = size(1200, 240);
+  const kills = size(6, 3);
+  const env = await drillEnv(stores, { RECONCILE_GRACE_SECONDS: String(GRACE_SECONDS) });
+  const checks = new Checks();
+  const tally = new Tally();
+  const serverVars = { RECONCILE_GRACE_SECONDS: String(GRACE_SECONDS) };
+  let server: ServerProcess | undefined;
+  try {
+    const sale = await createSale(env, { stock: buyersN, limit: 4 });
+    const buyers = await env.users(buyersN);
+    server = await startServer(env, serverVars);
+
+    const created = new Map<number, string>();
+    const paid = new Set<number>();
+    const cancelled = new Set<number>();
+    const unanswered: string[] = [];
+    let finished = 0;
+    let killed = 0;
+    let stopped = false;
+    const bugs: string[] = [];
+
+    /** Sends until an answer that is not "try again"; undefined when none came in time. */
+    const until = async (
+      what: string,
+      send: () => Promise<Reply>,
+    ): Promise<Reply | undefined> => {
+      const deadline = Date.now() + (FULL ? 120_000 : 60_000);
+      while (Date.now() < deadline) {
+        let r: Reply | undefined;
+        try {
+          r = await send();
+        } catch {
+          r = undefined; // killed under the request, or not listening yet
+        }
+        const retry = !r || r.status === 503 || r.json?.error === "CONFLICT";
+        if (!retry) return r;
+        // A client backing off before its retry (the drill's load, not a synchronisation).
+        await new Promise((res) => setTimeout(res, 50 + Math.random() * 150));
+      }
+      unanswered.push(what);
+      return undefined;
+    };
+
+    await t.step(`${buyersN} buyers; the server is killed ${kills} times`, async () => {
+      const killer = (async () => {
+        while (killed < kills && finished < buyersN && !stopped) {
+          // The moment of the fault is random, by design: this is when the crash happens.
+          await new Promise((res) => setTimeout(res, 300 + Math.random() * (FULL ? 1500 : 700)));
+          if (finished >= buyersN || stopped) break;
+          const victim = server!;
+          victim.signal("SIGKILL");
+          await victim.exited;
+          bugs.push(...bugsLogged(victim));
+          killed++;
+          server = await startServer(env, serverVars);
+        }
+      })();
+      // The reconcile job's cron, sped up: a run every second while the sale goes on.
+      const janitor = (async () => {
+        while (finished < buyersN && !stopped) {
+          await request(server!.url, "POST", "/api/admin/jobs/reconcile/run", {
+            token: sale.adminToken,
+          }).catch(() => undefined);
+          await new Promise((res) => setTimeout(res, 1000));
+        }
+      })();
+      const selling = fire(buyersN, 48, async (i) => {
+        const buyer = buyers[i];
+        try {
+          const r = await until(
+            `create of buyer ${buyer.id}`,
+            () =>
+              request(server!.url, "POST", "/api/order/create", {
+                token: buyer.token,
+                body: { ticketId: sale.ticketId, quantity: 1 },
+                headers: { "idempotency-key": `crash-${buyer.id}` },
+              }, tally),
+          );
+          if (!r) return;
+          checks.equal(r.status, 200, `buyer ${buyer.id}: ${r.text}`);
+          const orderNo = String(r.json!.data);
+          created.set(buyer.id, orderNo);
+          if (i % 2 === 0) {
+            const p = await until(
+              `pay of buyer ${buyer.id}`,
+              () =>
+                request(server!.url, "POST", `/api/order/pay/${orderNo}`, {
+                  token: buyer.token,
+                  body: { payType: 1 },
+                }, tally),
+            );
+            if (!p) return;
+            checks.equal(p.status, 200, `pay of buyer ${buyer.id}: ${p.text}`);
+            paid.add(buyer.id);
+          } else if (i % 4 === 1) {
+            const c = await until(
+              `cancel of buyer ${buyer.id}`,
+              () =>
+                request(server!.url, "PUT", `/api/order/cancel/${orderNo}`, {
+                  token: buyer.token,
+                }, tally),
+            );
+            if (!c) return;
+            checks.equal(c.status, 200, `cancel of buyer ${buyer.id}: ${c.text}`);
+            cancelled.add(buyer.id);
+          }
+        } finally {
+          finished++;
+        }
+      });
+      // Killer and janitor stop with the sale, even a failed one: nothing outlives the drill.
+      const [sold] = await Promise.allSettled([selling]);
+      stopped = true;
+      await killer;
+      await janitor;
+      if (sold.status === "rejected") throw sold.reason;
+    });
+
+    await t.step("every buyer was answered; every 2xx create has its order", async () => {
+      checks.equal(unanswered, [], "requests that never got an answer");
+      checks.equal(killed, kills, "the server was killed as many times as planned");
+      checks.equal(tally.byStatus.get(500) ?? 0, 0, "no 500");
+      const rows = await env.ctx.db.rows<{ order_no: string; user_id: number; status: number }>(
+        "SELECT order_no, user_id, status FROM orders WHERE ticket_id = ?",
+        [sale.ticketId],
+      );
+      const byNo = new Map(rows.map((r) => [r.order_no, r]));
+      for (const [userId, orderNo] of created) {
+        const row = byNo.get(orderNo);
+        checks.ok(row && row.user_id === userId, `order ${orderNo} of buyer ${userId} is in MySQL`);
+        const status = paid.has(userId) ? 1 : cancelled.has(userId) ? 2 : 0;
+        checks.equal(row!.status, status, `status of ${orderNo}`);
+      }
+      checks.equal(rows.length, created.size, "one order per buyer, no extra");
+    });
+
+    await t.step("reconcile releases reservations without an order after the grace", async () => {
+      const before = await audit(env.ctx, { sessionIds: [sale.sessionId], graceMs: 0 });
+      console.log(
+        `drill 3: before reconcile ${before.violations.length} violations ` +
+          `(${[...new Set(before.violations.map((v) => v.check.slice(0, 2)))].join(" ")})`,
+      );
+      const started = Date.now();
+      let last = "";
+      await waitFor(
+        "reconcile to repair what the crashes left",
+        async () => {
+          const run = await request(server!.url, "POST", "/api/admin/jobs/reconcile/run", {
+            token: sale.adminToken,
+          });
+          const r = await audit(env.ctx, { sessionIds: [sale.sessionId], graceMs: 0 });
+          last = `reconcile: ${run.text.slice(0, 1500)}\naudit: ${
+            JSON.stringify(r.violations.slice(0, 5))
+          }`;
+          return run.status === 200 && r.ok ? true : undefined;
+        },
+        GRACE_SECONDS * 1000 + 15_000,
+        250,
+      ).catch((e) => {
+        throw new Error(`${e.message}\n${last}`);
+      });
+      console.log(`drill 3: consistent again ${Date.now() - started} ms after the sale`);
+      checks.equal([...bugs, ...bugsLogged(server!)], [], "unhandled errors in the server logs");
+      const report = await assertAudit(env, [sale.sessionId]);
+      checks.passed += report.checks.length;
+    });
+  } finally {
+    await stopServer(server);
+    await env.close().catch(() => {});
+  }
+  return {
+    drill: "3 service SIGKILLed",
+    requests: tally.requests,
+    successes: tally.successes,
+    rejections: tally.rejections,
+    serverErrors: tally.serverErrors,
+    noReply: tally.noReply,
+    checksPassed: checks.passed,
+    violations: 0,
+  };
+});
