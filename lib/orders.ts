@@ -15,14 +15,13 @@ import type { Queryable, SqlValue } from "./db.ts";
 import { isDbUnavailable, isDuplicateKey } from "./db.ts";
 import { AppError, type ErrorCode, invalid, isAppError, notFound, unavailable } from "./errors.ts";
 import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
-import { adoptReservation } from "./stock_gate.ts";
 import { errorFields } from "./log.ts";
 import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
 import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
 import { limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
 import { isHourlySession, namingHours, planWindow, priceWindow } from "./hourly.ts";
 import { refuseDisabled, resolveSeats, type Seat } from "./seats.ts";
-import { reserveStock } from "./stock_gate.ts";
+import { adoptReservation, reserveStock } from "./stock_gate.ts";
 import { assertOnSale, getTierFacts, type TierFacts } from "./tier_facts.ts";
 
 export const ORDER_STATUS = {
