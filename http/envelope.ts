@@ -6,9 +6,13 @@
  */
 import { z } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
+import { JsonText } from "../lib/json_text.ts";
 import { formatTime } from "../lib/time.ts";
 
 export function successBody(data: unknown, timeZone: string): string {
+  if (data instanceof JsonText) {
+    return `{"code":200,"message":"success","data":${data.text},"success":true}`;
+  }
   return stringify({ code: 200, message: "success", data: data ?? null, success: true }, timeZone);
 }
 

@@ -16,6 +16,8 @@ import { recordSeatHold } from "./metrics.ts";
 import { invalidateSession, rebuildSession } from "./session_rebuild.ts";
 import { INTERNET_CAFE } from "./shows.ts";
 import { forgetTierFacts } from "./tier_facts.ts";
+import { JsonText } from "./json_text.ts";
+import { formatTime, serviceTimeZone } from "./time.ts";
 
 export const MAX_SEATS_PER_REQUEST = 10;
 const STATIC_TTL_MS = 5_000;
@@ -403,72 +405,62 @@ export async function listAreas(
   });
 }
 
-export interface LayoutSeat {
-  id: number;
-  seatCode: string;
-  rowNum: number;
-  seatNum: number;
-  xCoordinate: number;
-  yCoordinate: number;
-  /** 0 disabled, 1 available, 2 held or in an unpaid order, 3 sold */
-  status: number;
-  /** 0 free, 1 held, 2 in an order */
-  lockStatus: number;
-  price: number;
-  lockExpireTime: Date | null;
-  lockedByCurrentUser: boolean;
-}
-
-export interface Layout {
-  areaId: number;
-  areaName: string;
-  sessionId: number;
-  totalRows: number;
-  totalCols: number;
-  totalSeats: number;
-  availableSeats: number;
-  seats: LayoutSeat[];
-}
-
+/**
+ * An area's seats with each one's live status for the caller, as JSON text (see the route's
+ * schema for the shape). A layout is the hot read of a seated on-sale: the static part of every
+ * seat is written once per cached area, and each request adds only the live fields, from one
+ * Redis round trip. status: 0 disabled, 1 available, 2 held or in an unpaid order, 3 sold;
+ * lockStatus: 0 free, 1 held, 2 in an order.
+ */
 export async function getLayout(
   ctx: AppContext,
   areaId: number,
   sessionId: number | undefined,
   callerId: number | undefined,
-): Promise<Layout> {
+): Promise<JsonText> {
   const { area, seats } = await areaWithSeats(ctx, areaId);
   if (sessionId !== undefined && sessionId !== area.sessionId) {
     throw invalid("sessionId", `area ${areaId} is not an area of session ${sessionId}`);
   }
   const states = await readSlots(ctx, area.sessionId, seats.map((s) => String(s.id)));
+  const prefixes = seatPrefixes(area, seats);
+  const zone = serviceTimeZone();
   let available = 0;
-  const out = seats.map((seat, i): LayoutSeat => {
+  const parts = new Array<string>(seats.length);
+  for (let i = 0; i < seats.length; i++) {
     const st = states[i];
     if (st.state === "free") available++;
-    return {
-      id: seat.id,
-      seatCode: seat.seatCode,
-      rowNum: seat.rowNum,
-      seatNum: seat.seatNum,
-      xCoordinate: seat.x,
-      yCoordinate: seat.y,
-      status: { disabled: 0, free: 1, held: 2, pending: 2, sold: 3 }[st.state],
-      lockStatus: { disabled: 0, free: 0, held: 1, pending: 2, sold: 2 }[st.state],
-      price: area.price,
-      lockExpireTime: st.state === "held" && st.expireAt ? new Date(st.expireAt) : null,
-      lockedByCurrentUser: st.state === "held" && callerId !== undefined && st.holder === callerId,
-    };
-  });
-  return {
-    areaId: area.id,
-    areaName: area.name,
-    sessionId: area.sessionId,
-    totalRows: area.rows,
-    totalCols: area.cols,
-    totalSeats: seats.filter((s) => !s.disabled).length,
-    availableSeats: available,
-    seats: out,
-  };
+    const held = st.state === "held";
+    const expire = held && st.expireAt ? `"${formatTime(new Date(st.expireAt), zone)}"` : "null";
+    const mine = held && callerId !== undefined && st.holder === callerId;
+    parts[i] = `${prefixes[i]}"status":${STATUS_CODE[st.state]},"lockStatus":${
+      LOCK_CODE[st.state]
+    },"lockExpireTime":${expire},"lockedByCurrentUser":${mine}}`;
+  }
+  return new JsonText(
+    `{"areaId":${area.id},"areaName":${JSON.stringify(area.name)},"sessionId":${area.sessionId},` +
+      `"totalRows":${area.rows},"totalCols":${area.cols},` +
+      `"totalSeats":${seats.filter((s) => !s.disabled).length},"availableSeats":${available},` +
+      `"seats":[${parts.join(",")}]}`,
+  );
+}
+
+const STATUS_CODE = { disabled: 0, free: 1, held: 2, pending: 2, sold: 3 } as const;
+const LOCK_CODE = { disabled: 0, free: 0, held: 1, pending: 2, sold: 2 } as const;
+
+// The static JSON of each seat, computed once per cached seat list.
+const prefixCache = new WeakMap<Seat[], string[]>();
+
+function seatPrefixes(area: Area, seats: Seat[]): string[] {
+  let prefixes = prefixCache.get(seats);
+  if (!prefixes) {
+    prefixes = seats.map((s) =>
+      `{"id":${s.id},"seatCode":${JSON.stringify(s.seatCode)},"rowNum":${s.rowNum},` +
+      `"seatNum":${s.seatNum},"xCoordinate":${s.x},"yCoordinate":${s.y},"price":${area.price},`
+    );
+    prefixCache.set(seats, prefixes);
+  }
+  return prefixes;
 }
 
 // ---------------------------------------------------------------- admin
