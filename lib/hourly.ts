@@ -14,6 +14,7 @@ import {
   type Area,
   areaWithSeats,
   holdSlots,
+  MAX_SEATS_PER_REQUEST,
   readSlots,
   refuseDisabled,
   releaseSlots,
@@ -282,7 +283,8 @@ export async function holdWindow(ctx: AppContext, userId: number, input: HourlyR
   const plan = await planWindow(ctx, input);
   const expireTime = await namingHours(
     plan.seats,
-    () => holdSlots(ctx, userId, plan.sessionId, plan.slots),
+    // A buyer may hold up to 10 seats for the longest window the venue allows.
+    () => holdSlots(ctx, userId, plan.sessionId, plan.slots, MAX_SEATS_PER_REQUEST * 24),
   );
   return {
     seatIds: plan.seats.map((s) => s.id),

@@ -26,6 +26,8 @@ export function redisKeys(prefix: string) {
     claims: (sessionId: number) => `${session(sessionId)}:claims`,
     /** Set of seat ids that are disabled (never sellable). */
     disabledSeats: (sessionId: number) => `${session(sessionId)}:disabled`,
+    /** Sorted set slot → hold expiry (ms): the slots one buyer holds in the session. */
+    heldBy: (sessionId: number, userId: number) => `${session(sessionId)}:held:${userId}`,
     /** String "userId|expireAtMs" with a TTL: one buyer's hold on one slot. */
     hold: (sessionId: number, slot: string) => `${session(sessionId)}:hold:${slot}`,
     /**

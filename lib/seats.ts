@@ -274,6 +274,7 @@ export async function holdSlots(
   userId: number,
   sessionId: number,
   slots: string[],
+  cap = MAX_SEATS_PER_REQUEST,
 ): Promise<Date> {
   const k = ctx.keys;
   const keys = [
@@ -281,8 +282,9 @@ export async function holdSlots(
     k.claims(sessionId),
     k.disabledSeats(sessionId),
     ...slots.map((slot) => k.hold(sessionId, slot)),
+    k.heldBy(sessionId, userId),
   ];
-  const args = [userId, ctx.now(), ctx.config.seatHoldSeconds * 1000, ...slots];
+  const args = [userId, ctx.now(), ctx.config.seatHoldSeconds * 1000, cap, ...slots];
   for (let attempt = 0;; attempt++) {
     const [code, detail] = await ctx.scripts.run<[number, number | string]>(
       "hold-seats",
@@ -300,6 +302,14 @@ export async function holdSlots(
         detail: { seats: inTheWay },
       });
     }
+    if (code === -2) {
+      recordSeatHold("over-limit");
+      throw new AppError(
+        "LIMIT_EXCEEDED",
+        `at most ${cap} held at once per buyer in this session; you hold ${detail}`,
+        { detail: { limit: cap, held: Number(detail) } },
+      );
+    }
     if (attempt > 0) throw unavailable(`the sale state of session ${sessionId}`);
     await rebuildSession(ctx, sessionId);
   }
@@ -312,8 +322,11 @@ export async function releaseSlots(
   sessionId: number,
   slots: string[],
 ): Promise<number> {
-  const keys = slots.map((slot) => ctx.keys.hold(sessionId, slot));
-  const released = await ctx.scripts.run<number>("release-holds", keys, [userId]);
+  const keys = [
+    ...slots.map((slot) => ctx.keys.hold(sessionId, slot)),
+    ctx.keys.heldBy(sessionId, userId),
+  ];
+  const released = await ctx.scripts.run<number>("release-holds", keys, [userId, ...slots]);
   if (released > 0) recordSeatHold("released", released);
   return released;
 }

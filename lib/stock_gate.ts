@@ -50,6 +50,7 @@ export async function reserveStock(ctx: AppContext, input: ReserveInput): Promis
     k.disabledSeats(s),
     input.dedupKey ? k.dedup(s, input.userId, input.dedupKey) : "",
     ...input.slots.map((slot) => k.hold(s, slot)),
+    k.heldBy(s, input.userId),
   ];
   const args = [
     input.orderNo,

@@ -3,18 +3,23 @@ release-holds: drops one buyer's holds on the given slots. Holds of other buyers
 held, are left alone, so a buyer can only ever release their own holds. Idempotent.
 
 KEYS[1]  hold key of the first slot; KEYS[2..] one per further slot
+KEYS[last] the buyer's hold index in this session (see hold-seats.lua)
 ARGV[1]  buyer's user id
+ARGV[2..] the slots, in the order of their hold keys
 
 Returns  the number of holds released
 ]]
 local user = ARGV[1]
 if not tonumber(user) then return redis.error_reply("ERR bad user") end
+if #KEYS ~= #ARGV then return redis.error_reply("ERR bad slot keys") end
+local held = KEYS[#KEYS]
 local released = 0
-for i = 1, #KEYS do
+for i = 1, #KEYS - 1 do
   local hold = redis.call("GET", KEYS[i])
   if hold and string.match(hold, "^(%d+)|") == user then
     redis.call("DEL", KEYS[i])
     released = released + 1
   end
+  redis.call("ZREM", held, ARGV[1 + i])
 end
 return released

@@ -20,6 +20,8 @@ KEYS[5]  claims hash       slot -> "orderNo|p" (pending) or "orderNo|s" (sold)
 KEYS[6]  disabled seats set
 KEYS[7]  dedup key of this request ("" when none)
 KEYS[8..] one hold key per slot, in the order of the slots in ARGV
+KEYS[last] the buyer's hold index in this session (see hold-seats.lua): slots taken into the
+         order leave it
 ARGV[1]  order number
 ARGV[2]  buyer's user id
 ARGV[3]  ticket (tier) id
@@ -54,7 +56,7 @@ if not tonumber(ticket) then return redis.error_reply("ERR bad ticket") end
 if not qty or qty < 0 or qty > 1000 or qty % 1 ~= 0 then return redis.error_reply("ERR bad quantity") end
 if qty > 0 and (not limit or limit < 1 or limit % 1 ~= 0) then return redis.error_reply("ERR bad limit") end
 if not now then return redis.error_reply("ERR bad time") end
-if #KEYS ~= 7 + nslots then return redis.error_reply("ERR bad slot keys") end
+if #KEYS ~= 8 + nslots then return redis.error_reply("ERR bad slot keys") end
 if qty == 0 and nslots == 0 then return redis.error_reply("ERR nothing to reserve") end
 
 if redis.call("EXISTS", KEYS[1]) == 0 then return { 0, 0 } end
@@ -101,6 +103,7 @@ for i = 1, nslots do
   slots[i] = slot
   redis.call("HSET", KEYS[5], slot, order_no .. "|p")
   redis.call("DEL", KEYS[7 + i])
+  redis.call("ZREM", KEYS[#KEYS], slot)
 end
 redis.call("HSET", KEYS[4], order_no, cjson.encode({
   u = tonumber(user), t = tonumber(ticket), q = qty, st = "p", c = now, s = slots,

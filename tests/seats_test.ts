@@ -394,3 +394,48 @@ suite("seats: a hold lapses by itself", async (t, env) => {
     },
   );
 }, { SEAT_HOLD_SECONDS: "1" });
+
+suite("seats: one buyer cannot hold a whole venue, 10 seats at a time", async (t, env) => {
+  const sale = await createSeatedSale(env, { rows: 3, cols: 10, limit: 4 });
+  const [hoarder, other] = await env.users(2);
+  const lock = (token: string, seatIds: number[]) =>
+    env.call("POST", "/api/seat/lock", { token, body: { seatIds } });
+  const first = sale.seatIds.slice(0, 10);
+  await t.step(
+    "10 held; an 11th is 409 LIMIT_EXCEEDED and holds nothing; extending is free",
+    async () => {
+      assert.equal((await lock(hoarder.token, first)).status, 200);
+      const more = await lock(hoarder.token, [sale.seatIds[10]]);
+      assert.equal(more.status, 409, JSON.stringify(more.body));
+      assert.equal(more.body.error, "LIMIT_EXCEEDED");
+      const view = await layout(env, sale, other.token);
+      assert.equal(view.seats.find((s) => s.id === sale.seatIds[10])!.lockStatus, 0);
+      assert.equal(
+        (await lock(hoarder.token, first.slice(0, 4))).status,
+        200,
+        "re-holding extends",
+      );
+      assert.equal(
+        (await lock(other.token, [sale.seatIds[10]])).status,
+        200,
+        "others are not capped by it",
+      );
+    },
+  );
+  await t.step("released or ordered seats leave the count", async () => {
+    const release = await env.call("POST", "/api/seat/release", {
+      token: hoarder.token,
+      body: { seatIds: first.slice(0, 2) },
+    });
+    assert.equal(release.status, 200);
+    assert.equal((await lock(hoarder.token, sale.seatIds.slice(11, 13))).status, 200);
+    const order = await env.call("POST", "/api/order/create", {
+      token: hoarder.token,
+      body: { seatIds: first.slice(2, 6) },
+    });
+    assert.equal(order.status, 200, JSON.stringify(order.body));
+    assert.equal((await lock(hoarder.token, sale.seatIds.slice(13, 17))).status, 200);
+    assert.equal((await lock(hoarder.token, [sale.seatIds[17]])).status, 409);
+    await assertAuditOk(env, sale);
+  });
+});
