@@ -270,15 +270,6 @@ export async function planWindow(
   return { sessionId, showId: session.show_id, seats, areas, window, slots };
 }
 
-/** Whether a session is an hourly venue's (its seats need a time window). */
-export async function isHourlySession(ctx: AppContext, sessionId: number): Promise<boolean> {
-  const [row] = await ctx.db.read.rows<{ type: number }>(
-    "SELECT sh.type FROM sessions se JOIN shows sh ON sh.id = se.show_id WHERE se.id = ?",
-    [sessionId],
-  );
-  return row?.type === INTERNET_CAFE;
-}
-
 export async function holdWindow(ctx: AppContext, userId: number, input: HourlyRequest) {
   const plan = await planWindow(ctx, input);
   const expireTime = await namingHours(

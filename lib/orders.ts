@@ -19,7 +19,7 @@ import { errorFields } from "./log.ts";
 import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
 import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
 import { limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
-import { isHourlySession, namingHours, planWindow, priceWindow } from "./hourly.ts";
+import { namingHours, planWindow, priceWindow } from "./hourly.ts";
 import { refuseDisabled, resolveSeats, type Seat } from "./seats.ts";
 import { adoptReservation, reserveStock } from "./stock_gate.ts";
 import { assertOnSale, getTierFacts, type TierFacts } from "./tier_facts.ts";
@@ -104,8 +104,8 @@ async function planSeated(ctx: AppContext, input: CreateOrderInput): Promise<Ord
   const single = input.seatIds === undefined;
   const seatIds = input.seatIds ?? [input.seatId!];
   if (input.bookingDate !== undefined) return await planHourly(ctx, input, seatIds);
-  const { sessionId, seats, areas } = await resolveSeats(ctx, seatIds, input.sessionId);
-  if (await isHourlySession(ctx, sessionId)) {
+  const { seats, areas } = await resolveSeats(ctx, seatIds, input.sessionId);
+  if ([...areas.values()].some((a) => a.hourly)) {
     throw invalid("bookingDate", "required: these seats are booked by the hour");
   }
   const tiers = new Set(seats.map((s) => s.ticketId));

@@ -26,6 +26,7 @@ import {
   rebuildSession,
   type ReservationRecord,
 } from "./session_rebuild.ts";
+import { escapeGlob } from "./redis.ts";
 import { releaseReservation } from "./stock_gate.ts";
 
 export type DifferenceKind =
@@ -345,8 +346,4 @@ async function hashOf(ctx: AppContext, key: string): Promise<Record<string, stri
   const out: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) out[flat[i]] = flat[i + 1];
   return out;
-}
-
-function escapeGlob(s: string): string {
-  return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }

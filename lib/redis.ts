@@ -145,7 +145,8 @@ async function scanNode(
   } while (cursor !== "0");
 }
 
-function escapeGlob(s: string): string {
+/** A string matched literally in a SCAN/KEYS glob pattern. */
+export function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 

@@ -16,6 +16,8 @@ import { recordSeatHold } from "./metrics.ts";
 import { invalidateSession, rebuildSession } from "./session_rebuild.ts";
 import { INTERNET_CAFE } from "./shows.ts";
 import { forgetTierFacts } from "./tier_facts.ts";
+import { escapeGlob } from "./redis.ts";
+import { contextCache } from "./context_cache.ts";
 import { JsonText } from "./json_text.ts";
 import { formatTime, serviceTimeZone } from "./time.ts";
 
@@ -48,6 +50,8 @@ export interface Area {
   cols: number;
   price: number;
   nightPrice: number | null;
+  /** The area is a venue's booked by the hour (its seats need a time window). */
+  hourly: boolean;
 }
 
 /** The live state of one slot as read-slots.lua reports it. */
@@ -59,8 +63,7 @@ export interface SlotState {
 
 // ---------------------------------------------------------------- static data (cached)
 
-type AreaCache = Map<number, { value: Promise<{ area: Area; seats: Seat[] }>; until: number }>;
-const areaCaches = new WeakMap<AppContext, AreaCache>();
+const areaCache = contextCache<number, { area: Area; seats: Seat[] }>(STATIC_TTL_MS);
 
 interface AreaRow {
   id: number;
@@ -75,6 +78,7 @@ interface AreaRow {
   col_count: number;
   price: number;
   night_price: number | null;
+  hourly: number;
 }
 
 interface SeatRow {
@@ -92,9 +96,10 @@ interface SeatRow {
 
 const AREA_SELECT = `SELECT a.id, a.show_id, a.session_id, a.ticket_id, a.name, a.area_code,
                             a.floor_level, a.area_type, a.row_count, a.col_count, a.price,
-                            a.night_price
+                            a.night_price, sh.type = ${INTERNET_CAFE} AS hourly
                        FROM seat_areas a
                        JOIN sessions se ON se.id = a.session_id AND se.deleted_at IS NULL
+                       JOIN shows sh ON sh.id = a.show_id
                       WHERE a.deleted_at IS NULL`;
 
 const SEAT_SELECT = `SELECT id, area_id, session_id, ticket_id, row_num, seat_num, seat_code,
@@ -113,6 +118,7 @@ const toArea = (r: AreaRow): Area => ({
   cols: r.col_count,
   price: Number(r.price),
   nightPrice: r.night_price === null ? null : Number(r.night_price),
+  hourly: Boolean(r.hourly),
 });
 
 const toSeat = (r: SeatRow): Seat => ({
@@ -133,12 +139,7 @@ export function areaWithSeats(
   ctx: AppContext,
   areaId: number,
 ): Promise<{ area: Area; seats: Seat[] }> {
-  let cache = areaCaches.get(ctx);
-  if (!cache) areaCaches.set(ctx, cache = new Map());
-  const hit = cache.get(areaId);
-  const now = Date.now();
-  if (hit && hit.until > now) return hit.value;
-  const value = (async () => {
+  return areaCache.get(ctx, areaId, async () => {
     const [row] = await ctx.db.read.rows<AreaRow>(`${AREA_SELECT} AND a.id = ?`, [areaId]);
     if (!row) throw notFound(`seat area ${areaId}`);
     const seats = await ctx.db.read.rows<SeatRow>(
@@ -146,17 +147,7 @@ export function areaWithSeats(
       [areaId],
     );
     return { area: toArea(row), seats: seats.map(toSeat) };
-  })();
-  cache.set(areaId, { value, until: now + STATIC_TTL_MS });
-  value.catch(() => cache.delete(areaId));
-  return value;
-}
-
-function forgetArea(ctx: AppContext, areaId?: number) {
-  const cache = areaCaches.get(ctx);
-  if (!cache) return;
-  if (areaId === undefined) cache.clear();
-  else cache.delete(areaId);
+  });
 }
 
 export async function areasOfSession(ctx: AppContext, sessionId: number): Promise<Area[]> {
@@ -213,22 +204,43 @@ export function refuseDisabled(seats: Seat[]): void {
 
 // ---------------------------------------------------------------- live state
 
-/** The state of many slots of a session in one Redis round trip (rebuilding a lost session). */
-export async function readSlots(
-  ctx: AppContext,
-  sessionId: number,
-  slots: string[],
-): Promise<SlotState[]> {
+/** The keys read-slots.lua and hold-seats.lua start with: session state, then one hold per slot. */
+function slotKeys(ctx: AppContext, sessionId: number, slots: string[]): string[] {
   const k = ctx.keys;
-  const keys = [
+  return [
     k.sessionReady(sessionId),
     k.claims(sessionId),
     k.disabledSeats(sessionId),
     ...slots.map((slot) => k.hold(sessionId, slot)),
   ];
+}
+
+/**
+ * The state of many slots of a session in one Redis round trip. A session Redis lost is rebuilt
+ * from MySQL first, unless `rebuild` is false: then null says it is not built.
+ */
+export async function readSlots(
+  ctx: AppContext,
+  sessionId: number,
+  slots: string[],
+): Promise<SlotState[]>;
+export async function readSlots(
+  ctx: AppContext,
+  sessionId: number,
+  slots: string[],
+  options: { rebuild: false },
+): Promise<SlotState[] | null>;
+export async function readSlots(
+  ctx: AppContext,
+  sessionId: number,
+  slots: string[],
+  options: { rebuild: boolean } = { rebuild: true },
+): Promise<SlotState[] | null> {
+  const keys = slotKeys(ctx, sessionId, slots);
   for (let attempt = 0;; attempt++) {
     const reply = await ctx.scripts.run<(string | number)[]>("read-slots", keys, slots);
     if (reply[0] === 0) {
+      if (!options.rebuild) return null;
       if (attempt > 0) throw unavailable(`the sale state of session ${sessionId}`);
       await rebuildSession(ctx, sessionId);
       continue;
@@ -276,14 +288,7 @@ export async function holdSlots(
   slots: string[],
   cap = MAX_SEATS_PER_REQUEST,
 ): Promise<Date> {
-  const k = ctx.keys;
-  const keys = [
-    k.sessionReady(sessionId),
-    k.claims(sessionId),
-    k.disabledSeats(sessionId),
-    ...slots.map((slot) => k.hold(sessionId, slot)),
-    k.heldBy(sessionId, userId),
-  ];
+  const keys = [...slotKeys(ctx, sessionId, slots), ctx.keys.heldBy(sessionId, userId)];
   const args = [userId, ctx.now(), ctx.config.seatHoldSeconds * 1000, cap, ...slots];
   for (let attempt = 0;; attempt++) {
     const [code, detail] = await ctx.scripts.run<[number, number | string]>(
@@ -336,12 +341,8 @@ export async function holdSeats(
   userId: number,
   input: { sessionId?: number; seatIds: number[] },
 ): Promise<HoldResult> {
-  const { sessionId, seats } = await resolveSeats(ctx, input.seatIds, input.sessionId);
-  const [venue] = await ctx.db.read.rows<{ type: number }>(
-    "SELECT sh.type FROM sessions se JOIN shows sh ON sh.id = se.show_id WHERE se.id = ?",
-    [sessionId],
-  );
-  if (venue?.type === INTERNET_CAFE) {
+  const { sessionId, seats, areas } = await resolveSeats(ctx, input.seatIds, input.sessionId);
+  if ([...areas.values()].some((a) => a.hourly)) {
     throw invalid("startTime", "required: these seats are booked by the hour (with hours)");
   }
   refuseDisabled(seats);
@@ -599,7 +600,7 @@ async function syncTierStock(tx: Queryable, ticketId: number) {
 }
 
 async function afterSeatChange(ctx: AppContext, sessionId: number, ticketId: number) {
-  forgetArea(ctx);
+  areaCache.forget(ctx);
   forgetTierFacts(ctx, ticketId);
   await invalidateSession(ctx, sessionId);
   await rebuildSession(ctx, sessionId).catch((e) =>
@@ -666,23 +667,13 @@ export async function seatConsistency(
     [session, ...seatIds.map(String)],
   );
   const bySeat = new Map(claims.map((c) => [c.seat_id, c]));
-  const k = ctx.keys;
-  const reply = await ctx.scripts.run<(string | number)[]>(
-    "read-slots",
-    [
-      k.sessionReady(session),
-      k.claims(session),
-      k.disabledSeats(session),
-      ...seats.map((s) => k.hold(session, String(s.id))),
-    ],
-    seats.map((s) => String(s.id)),
-  );
-  const built = reply[0] === 1;
-  const states = built ? decodeSlots(reply, seats.length) : [];
+  // As Redis has it now: a session it lost is shown as not built, not rebuilt first.
+  const states = await readSlots(ctx, session, seats.map((s) => String(s.id)), { rebuild: false });
+  const built = states !== null;
   return seats.map((seat, i) => {
     const claim = bySeat.get(seat.id);
-    const state = built ? states[i].state : null;
-    const holder = built ? states[i].holder : null;
+    const state = states?.[i].state ?? null;
+    const holder = states?.[i].holder ?? null;
     const expected: SlotState["state"][] = seat.disabled
       ? ["disabled"]
       : claim
@@ -748,10 +739,6 @@ export async function sweepStrayHolds(
     if (stray) removed += Number(await ctx.redis.send(["DEL", key], key));
   }
   return { scanned: found.length, removed };
-}
-
-function escapeGlob(s: string): string {
-  return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
 /**

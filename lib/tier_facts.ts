@@ -5,6 +5,7 @@
  * buyer; admin changes made through this process drop the entry at once.
  */
 import type { AppContext } from "./context.ts";
+import { contextCache } from "./context_cache.ts";
 import { AppError, notFound } from "./errors.ts";
 
 export interface TierFacts {
@@ -28,14 +29,7 @@ export interface TierFacts {
 }
 
 const TTL_MS = 2000;
-type Cache = Map<number, { facts: Promise<TierFacts>; until: number }>;
-// One cache per context: tests run several services (several databases) in one process.
-const caches = new WeakMap<AppContext, Cache>();
-const cacheOf = (ctx: AppContext): Cache => {
-  let cache = caches.get(ctx);
-  if (!cache) caches.set(ctx, cache = new Map());
-  return cache;
-};
+const cache = contextCache<number, TierFacts>(TTL_MS);
 
 interface FactsRow {
   id: number;
@@ -58,15 +52,7 @@ interface FactsRow {
 
 /** The facts of a live tier (404 when it, its session or its show is unknown or deleted). */
 export function getTierFacts(ctx: AppContext, ticketId: number): Promise<TierFacts> {
-  const cache = cacheOf(ctx);
-  const hit = cache.get(ticketId);
-  const now = Date.now();
-  if (hit && hit.until > now) return hit.facts;
-  // Concurrent buyers of a cold tier share one SELECT.
-  const facts = loadTierFacts(ctx, ticketId);
-  cache.set(ticketId, { facts, until: now + TTL_MS });
-  facts.catch(() => cache.delete(ticketId));
-  return facts;
+  return cache.get(ctx, ticketId, () => loadTierFacts(ctx, ticketId));
 }
 
 async function loadTierFacts(ctx: AppContext, ticketId: number): Promise<TierFacts> {
@@ -107,8 +93,7 @@ async function loadTierFacts(ctx: AppContext, ticketId: number): Promise<TierFac
 
 /** Drops cached facts (all, or one tier's) after an admin change. */
 export function forgetTierFacts(ctx: AppContext, ticketId?: number): void {
-  if (ticketId === undefined) cacheOf(ctx).clear();
-  else cacheOf(ctx).delete(ticketId);
+  cache.forget(ctx, ticketId);
 }
 
 /** Throws NOT_ON_SALE unless the tier, its session and its show sell at `now`. */

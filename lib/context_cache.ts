@@ -1,0 +1,37 @@
+/**
+ * A short-lived read-through cache, one per context (tests run several services — several
+ * databases — in one process). Concurrent misses of one key share one load, so a cold key under
+ * a flash crowd costs one query; a failed load is forgotten at once.
+ */
+import type { AppContext } from "./context.ts";
+
+export interface ContextCache<K, V> {
+  get(ctx: AppContext, key: K, load: () => Promise<V>): Promise<V>;
+  /** Drops one key, or every key of the context. */
+  forget(ctx: AppContext, key?: K): void;
+}
+
+export function contextCache<K, V>(ttlMs: number): ContextCache<K, V> {
+  const caches = new WeakMap<AppContext, Map<K, { value: Promise<V>; until: number }>>();
+  const cacheOf = (ctx: AppContext) => {
+    let cache = caches.get(ctx);
+    if (!cache) caches.set(ctx, cache = new Map());
+    return cache;
+  };
+  return {
+    get(ctx, key, load) {
+      const cache = cacheOf(ctx);
+      const hit = cache.get(key);
+      const now = Date.now();
+      if (hit && hit.until > now) return hit.value;
+      const value = load();
+      cache.set(key, { value, until: now + ttlMs });
+      value.catch(() => cache.delete(key));
+      return value;
+    },
+    forget(ctx, key) {
+      if (key === undefined) cacheOf(ctx).clear();
+      else cacheOf(ctx).delete(key);
+    },
+  };
+}
