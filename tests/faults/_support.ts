@@ -304,6 +304,24 @@ export interface SummaryRow {
   seconds: number;
 }
 
+/** A drill's row from its tally and checks (the runner adds the seconds). */
+export function summaryOf(
+  drill: string,
+  tally: Tally,
+  checks: Checks,
+): Omit<SummaryRow, "seconds"> {
+  return {
+    drill,
+    requests: tally.requests,
+    successes: tally.successes,
+    rejections: tally.rejections,
+    serverErrors: tally.serverErrors,
+    noReply: tally.noReply,
+    checksPassed: checks.passed,
+    violations: 0,
+  };
+}
+
 /** Prints the drill's row and appends it to FAULTS_SUMMARY (a JSON-lines file) when set. */
 export async function recordSummary(row: SummaryRow): Promise<void> {
   console.log(`drill summary: ${JSON.stringify(row)}`);

@@ -25,6 +25,7 @@ import {
   size,
   startServer,
   stopServer,
+  summaryOf,
   Tally,
 } from "./_support.ts";
 
@@ -169,14 +170,5 @@ drill("1: Redis restarted empty mid-sale", { short: true }, async (t, stores) =>
     await stopServer(server);
     await env.close().catch(() => {});
   }
-  return {
-    drill: "1 Redis wiped mid-sale",
-    requests: tally.requests,
-    successes: tally.successes,
-    rejections: tally.rejections,
-    serverErrors: tally.serverErrors,
-    noReply: tally.noReply,
-    checksPassed: checks.passed,
-    violations: 0,
-  };
+  return summaryOf("1 Redis wiped mid-sale", tally, checks);
 });

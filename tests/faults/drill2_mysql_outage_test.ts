@@ -23,6 +23,7 @@ import {
   size,
   startServer,
   stopServer,
+  summaryOf,
   Tally,
   waitFor,
 } from "./_support.ts";
@@ -198,14 +199,5 @@ drill("2: MariaDB stopped mid-sale", { short: false }, async (t, stores) => {
     await stopServer(server);
     await env.close().catch(() => {});
   }
-  return {
-    drill: "2 MariaDB down 10 s",
-    requests: tally.requests,
-    successes: tally.successes,
-    rejections: tally.rejections,
-    serverErrors: tally.serverErrors,
-    noReply: tally.noReply,
-    checksPassed: checks.passed,
-    violations: 0,
-  };
+  return summaryOf("2 MariaDB down 10 s", tally, checks);
 });

@@ -25,6 +25,7 @@ import {
   size,
   startServer,
   stopServer,
+  summaryOf,
   Tally,
   waitFor,
 } from "./_support.ts";
@@ -205,14 +206,5 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
     await stopServer(server);
     await env.close().catch(() => {});
   }
-  return {
-    drill: "3 service SIGKILLed",
-    requests: tally.requests,
-    successes: tally.successes,
-    rejections: tally.rejections,
-    serverErrors: tally.serverErrors,
-    noReply: tally.noReply,
-    checksPassed: checks.passed,
-    violations: 0,
-  };
+  return summaryOf("3 service SIGKILLed", tally, checks);
 });

@@ -20,6 +20,7 @@ import {
   size,
   startServer,
   stopServer,
+  summaryOf,
   Tally,
 } from "./_support.ts";
 
@@ -163,14 +164,5 @@ drill("4: duplicates and replays", { short: true }, async (t, stores) => {
     await stopServer(server);
     await env.close().catch(() => {});
   }
-  return {
-    drill: "4 duplicates and replays",
-    requests: tally.requests,
-    successes: tally.successes,
-    rejections: tally.rejections,
-    serverErrors: tally.serverErrors,
-    noReply: tally.noReply,
-    checksPassed: checks.passed,
-    violations: 0,
-  };
+  return summaryOf("4 duplicates and replays", tally, checks);
 });

@@ -26,6 +26,7 @@ import {
   size,
   startServer,
   stopServer,
+  summaryOf,
   Tally,
 } from "./_support.ts";
 
@@ -386,14 +387,5 @@ drill("5: bad input at volume", { short: false }, async (t, stores) => {
     await stopServer(server);
     await env.close().catch(() => {});
   }
-  return {
-    drill: "5 bad input at volume",
-    requests: tally.requests,
-    successes: tally.successes,
-    rejections: tally.rejections,
-    serverErrors: tally.serverErrors,
-    noReply: tally.noReply,
-    checksPassed: checks.passed,
-    violations: 0,
-  };
+  return summaryOf("5 bad input at volume", tally, checks);
 });

@@ -20,6 +20,7 @@ import {
   size,
   startServer,
   stopServer,
+  summaryOf,
   Tally,
 } from "./_support.ts";
 
@@ -348,14 +349,5 @@ drill("6: security", { short: false }, async (t, stores) => {
     await stopServer(server);
     await env.close().catch(() => {});
   }
-  return {
-    drill: "6 security",
-    requests: tally.requests,
-    successes: tally.successes,
-    rejections: tally.rejections,
-    serverErrors: tally.serverErrors,
-    noReply: tally.noReply,
-    checksPassed: checks.passed,
-    violations: 0,
-  };
+  return summaryOf("6 security", tally, checks);
 });
