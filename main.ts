@@ -5,14 +5,14 @@
  *   boxoffice --help           the environment variables
  *   boxoffice --healthcheck    exit 0 when the server on PORT is up (container HEALTHCHECK)
  */
-import { createApp } from "./http/app.ts";
-import { bootService, DEMO_ADMIN, type Service } from "./lib/boot.ts";
-import { type Config, ConfigError, loadConfig, VARIABLES } from "./lib/config.ts";
-import { isAppError } from "./lib/errors.ts";
-import { healthcheck } from "./lib/healthcheck.ts";
-import { registerCronJobs } from "./lib/jobs.ts";
-import { StoreSetupError } from "./lib/local_stores.ts";
-import { createLogger } from "./lib/log.ts";
+import { createApp } from "#http/app.ts";
+import { bootService, DEMO_ADMIN, type Service } from "#lib/boot.ts";
+import { type Config, ConfigError, loadConfig, VARIABLES } from "#lib/platform/config.ts";
+import { isAppError } from "#lib/platform/errors.ts";
+import { healthcheck } from "#lib/ops/healthcheck.ts";
+import { registerCronJobs } from "#lib/ops/jobs.ts";
+import { StoreSetupError } from "#dev/local_stores.ts";
+import { createLogger } from "#lib/platform/log.ts";
 
 if (Deno.args.includes("--healthcheck")) {
   Deno.exit(await healthcheck(Deno.env.toObject()));

@@ -4,16 +4,16 @@
  * minted tokens, the load generator in its own process, a sampler of the server's RSS and CPU,
  * store-side counters (Redis commands and CPU, InnoDB row-lock waits), and the audit at the end.
  */
-import { mysql } from "../deps.ts";
-import { audit, type AuditReport } from "../lib/audit.ts";
-import { closeContext, createContext } from "../lib/boot.ts";
-import { loadConfig } from "../lib/config.ts";
-import type { AppContext } from "../lib/context.ts";
-import { connectionOptions } from "../lib/db.ts";
-import { findOrStartStores, type FoundStores, freePort } from "../lib/local_stores.ts";
-import { createLogger } from "../lib/log.ts";
-import { migrate } from "../lib/migrate.ts";
-import { issueToken } from "../lib/tokens.ts";
+import { mysql } from "#deps";
+import { audit, type AuditReport } from "#lib/ops/audit.ts";
+import { closeContext, createContext } from "#lib/boot.ts";
+import { loadConfig } from "#lib/platform/config.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { connectionOptions } from "#lib/platform/db.ts";
+import { findOrStartStores, type FoundStores, freePort } from "#dev/local_stores.ts";
+import { createLogger } from "#lib/platform/log.ts";
+import { migrate } from "#lib/platform/migrate.ts";
+import { issueToken } from "#lib/accounts/tokens.ts";
 import type { Job, LoadReport } from "./loadgen.ts";
 import { cpuSeconds, round, rssMb } from "./stats.ts";
 

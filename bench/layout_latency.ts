@@ -8,10 +8,10 @@
  * Starts its own server (a child process) on a fresh database and Redis prefix, prints one JSON
  * document, and drops what it created.
  */
-import { findOrStartStores } from "../lib/local_stores.ts";
+import { findOrStartStores } from "#dev/local_stores.ts";
 import { dropDatabase } from "../tests/support/env.ts";
 import { spawnServer } from "../tests/support/process.ts";
-import { createClient } from "../deps.ts";
+import { createClient } from "#deps";
 
 const quick = Deno.env.get("BENCH_QUICK") === "1";
 const rounds = quick ? 30 : 1000;

@@ -9,7 +9,7 @@
  * BENCH_RESULTS_DIR (default bench/results), BENCH_CPU_PROFILE_DIR (run the server of each
  * scenario under `--cpu-prof` into that folder).
  */
-import type { AuditReport } from "../lib/audit.ts";
+import type { AuditReport } from "#lib/ops/audit.ts";
 import {
   Bench,
   insertTier,

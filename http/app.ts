@@ -3,13 +3,13 @@
  * generated manifest, the OpenAPI registry, and the one error handler that renders `AppError`s
  * into the envelope. Tests call `createApp(ctx).request(...)`; main.ts serves it.
  */
-import { cors, HTTPException, OpenAPIHono, z } from "../deps.ts";
-import type { AppContext } from "../lib/context.ts";
-import { AppError, isAppError } from "../lib/errors.ts";
-import { errorFields } from "../lib/log.ts";
-import { recordHttpRequest } from "../lib/metrics.ts";
-import { verifyToken } from "../lib/tokens.ts";
-import { requestTraceId, traceRequest } from "../lib/tracing.ts";
+import { cors, HTTPException, OpenAPIHono, z } from "#deps";
+import type { AppContext } from "#lib/platform/context.ts";
+import { AppError, isAppError } from "#lib/platform/errors.ts";
+import { errorFields } from "#lib/platform/log.ts";
+import { recordHttpRequest } from "#lib/platform/metrics.ts";
+import { verifyToken } from "#lib/accounts/tokens.ts";
+import { requestTraceId, traceRequest } from "#lib/platform/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
 import { errorResponse, errorSchema, successBody, successSchema } from "./envelope.ts";
 import { parseInput } from "./input.ts";

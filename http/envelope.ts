@@ -4,10 +4,10 @@
  * failure `{code: <status>, message, data: null, success: false, error: "UPPER_SNAKE"}`.
  * Dates anywhere in `data` are written as ISO-8601 with the offset of the service's time zone.
  */
-import { z } from "../deps.ts";
-import { AppError } from "../lib/errors.ts";
-import { JsonText } from "../lib/json_text.ts";
-import { formatTime } from "../lib/time.ts";
+import { z } from "#deps";
+import { AppError } from "#lib/platform/errors.ts";
+import { JsonText } from "#lib/platform/json_text.ts";
+import { formatTime } from "#lib/platform/time.ts";
 
 export function successBody(data: unknown, timeZone: string): string {
   if (data instanceof JsonText) {

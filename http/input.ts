@@ -3,8 +3,8 @@
  * Rules shared by every route: an empty query value means "not given"; an empty body is no body,
  * whatever its Content-Type; a non-empty body must be JSON.
  */
-import type { Context, z } from "../deps.ts";
-import { AppError, invalid } from "../lib/errors.ts";
+import type { Context, z } from "#deps";
+import { AppError, invalid } from "#lib/platform/errors.ts";
 import type { AnyRoute, HonoEnv } from "./route.ts";
 
 export interface ParsedInput {

@@ -15,9 +15,9 @@
  * });
  * ```
  */
-import type { Context, z } from "../deps.ts";
-import type { AppContext } from "../lib/context.ts";
-import type { Caller } from "../lib/tokens.ts";
+import type { Context, z } from "#deps";
+import type { AppContext } from "#lib/platform/context.ts";
+import type { Caller } from "#lib/accounts/tokens.ts";
 
 /** public: no token; optional: a valid token is used, a missing or bad one ignored. */
 export type Auth = "public" | "optional" | "user" | "admin";

@@ -2,8 +2,8 @@
  * Schemas shared by many routes: ids, pages, money, times, and the records the catalog returns.
  * Each names what it accepts, so a 400 can say which field was wrong and why.
  */
-import { z } from "../deps.ts";
-import { parseTime } from "../lib/time.ts";
+import { z } from "#deps";
+import { parseTime } from "#lib/platform/time.ts";
 
 /** A positive integer id; the reference's clients sometimes send ids as digit strings. */
 export const Id = z.union([

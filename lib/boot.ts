@@ -3,20 +3,20 @@
  * database created and migrated, pools open, Lua scripts loaded, admin ensured, demo data seeded.
  * main.ts, the tests and the benchmarks all start through here.
  */
-import { compensationBacklog } from "./compensations.ts";
-import { setCompensationBacklogSource } from "./metrics.ts";
-import type { Config } from "./config.ts";
-import type { AppContext } from "./context.ts";
-import { createDb } from "./db.ts";
-import { redisKeys } from "./keys.ts";
-import { findOrStartStores, type FoundStores } from "./local_stores.ts";
-import { createLogger, errorFields, type Logger } from "./log.ts";
-import { migrate } from "./migrate.ts";
-import { connectRedis } from "./redis.ts";
-import { loadScripts } from "./scripts.ts";
-import { seedDemo } from "./seed.ts";
-import { useTimeZone } from "./time.ts";
-import { ensureAdmin } from "./users.ts";
+import { compensationBacklog } from "#lib/orders/compensations.ts";
+import { setCompensationBacklogSource } from "#lib/platform/metrics.ts";
+import type { Config } from "#lib/platform/config.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { createDb } from "#lib/platform/db.ts";
+import { redisKeys } from "#lib/platform/keys.ts";
+import { findOrStartStores, type FoundStores } from "#dev/local_stores.ts";
+import { createLogger, errorFields, type Logger } from "#lib/platform/log.ts";
+import { migrate } from "#lib/platform/migrate.ts";
+import { connectRedis } from "#lib/platform/redis.ts";
+import { loadScripts } from "#lib/platform/scripts.ts";
+import { seedDemo } from "#dev/seed.ts";
+import { useTimeZone } from "#lib/platform/time.ts";
+import { ensureAdmin } from "#lib/accounts/users.ts";
 
 export interface Service {
   ctx: AppContext;

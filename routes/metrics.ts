@@ -1,5 +1,5 @@
-import { defineRawRoute } from "../http/route.ts";
-import { METRICS_CONTENT_TYPE, metricsText } from "../lib/metrics.ts";
+import { defineRawRoute } from "#http/route.ts";
+import { METRICS_CONTENT_TYPE, metricsText } from "#lib/platform/metrics.ts";
 
 export const GET = defineRawRoute({
   summary: "Prometheus metrics of this process (text exposition format)",

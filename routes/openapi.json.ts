@@ -1,4 +1,4 @@
-import { defineRawRoute } from "../http/route.ts";
+import { defineRawRoute } from "#http/route.ts";
 
 export const GET = defineRawRoute({
   summary: "This API's OpenAPI 3.1 document",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../lib/config.ts";
+import { ConfigError, loadConfig } from "#lib/platform/config.ts";
 
 const SECRET = "s".repeat(32);
 

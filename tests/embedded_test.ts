@@ -1,8 +1,8 @@
 // The Lua scripts and SQL migrations are embedded by static imports; these tests keep the lists
 // in lib/ equal to the files on disk and hold every script to its header convention.
 import assert from "node:assert/strict";
-import { MIGRATIONS } from "../lib/migrations.ts";
-import { SCRIPT_SOURCES } from "../lib/scripts.ts";
+import { MIGRATIONS } from "#lib/platform/migrations.ts";
+import { SCRIPT_SOURCES } from "#lib/platform/scripts.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 

@@ -2,7 +2,7 @@
 // code to that: no dynamic imports, no remote modules, no reads of the source tree at run time,
 // and the entry point runs from a copy that holds only its module graph.
 import assert from "node:assert/strict";
-import { VARIABLES } from "../lib/config.ts";
+import { VARIABLES } from "#lib/platform/config.ts";
 import { COMPILE_FLAGS } from "../tools/compile.ts";
 import { routeFiles } from "../tools/routes_manifest.ts";
 
@@ -47,7 +47,7 @@ Deno.test("main.ts's graph: local files of the service, npm packages, node built
       assert.ok(path.startsWith(`${root}/`), `${s} is outside the repository`);
       assert.match(
         path.slice(root.length + 1),
-        /^(main\.ts|deps\.ts|routes\.gen\.ts|(lib|http|routes)\/.+\.ts|lua\/[\w-]+\.lua|migrations\/\d{3}_\w+\.sql)$/,
+        /^(main\.ts|deps\.ts|routes\.gen\.ts|(lib|http|routes|dev)\/.+\.ts|lua\/[\w-]+\.lua|migrations\/\d{3}_\w+\.sql)$/,
         `${s} is not a file the binary should embed`,
       );
     } else {
@@ -74,7 +74,7 @@ const FILE_ACCESS =
   /Deno\.(readTextFile|readFile|open|readDir|readLink|realPath)(Sync)?\(|import\.meta\.(url|resolve|dirname|filename)|\bimport\s*\(|require\(/g;
 const ALLOWED: Record<string, number> = {
   "lib/boot.ts": 2, // demo mode's JWT secret, DATA_DIR/jwt-secret
-  "lib/local_stores.ts": 2, // pid file and absolute path of the private demo stores in DATA_DIR
+  "dev/local_stores.ts": 2, // pid file and absolute path of the private demo stores in DATA_DIR
 };
 
 Deno.test("no module of the service reads the source tree at run time", async () => {

@@ -3,10 +3,10 @@
  * enough to run in the normal suite against the run's stores.
  */
 import assert from "node:assert/strict";
-import { audit } from "../lib/audit.ts";
-import { reconcile } from "../lib/reconcile.ts";
-import { rebuildSession } from "../lib/session_rebuild.ts";
-import { reserveStock } from "../lib/stock_gate.ts";
+import { audit } from "#lib/ops/audit.ts";
+import { reconcile } from "#lib/ops/reconcile.ts";
+import { rebuildSession } from "#lib/sale/session_rebuild.ts";
+import { reserveStock } from "#lib/sale/stock_gate.ts";
 import { suite } from "./support/env.ts";
 import { createSale, stockOf } from "./support/sale.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { audit } from "../lib/audit.ts";
-import { seedDemo } from "../lib/seed.ts";
-import { wallClock } from "../lib/time.ts";
+import { audit } from "#lib/ops/audit.ts";
+import { seedDemo } from "#dev/seed.ts";
+import { wallClock } from "#lib/platform/time.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { http, listen } from "./support/sale.ts";
 

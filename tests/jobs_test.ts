@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { mysql } from "../deps.ts";
-import { audit } from "../lib/audit.ts";
-import { connectionOptions } from "../lib/db.ts";
-import type { Difference } from "../lib/reconcile.ts";
+import { mysql } from "#deps";
+import { audit } from "#lib/ops/audit.ts";
+import { connectionOptions } from "#lib/platform/db.ts";
+import type { Difference } from "#lib/ops/reconcile.ts";
 import { suite, TEST_JWT_SECRET, type TestEnv, testEnv } from "./support/env.ts";
 import { spawnServer } from "./support/process.ts";
 import { createSale, http, type Sale, stockOf } from "./support/sale.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { createClient, mysql } from "../deps.ts";
-import { connectionOptions } from "../lib/db.ts";
-import { isListening, reuseOrStartMariadb, reuseOrStartRedis } from "../lib/local_stores.ts";
+import { createClient, mysql } from "#deps";
+import { connectionOptions } from "#lib/platform/db.ts";
+import { isListening, reuseOrStartMariadb, reuseOrStartRedis } from "#dev/local_stores.ts";
 
 Deno.test({
   name: "private stores: started under a data dir, reused while they run, stopped on request",

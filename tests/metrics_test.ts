@@ -5,7 +5,7 @@ import {
   recordSeatHold,
   recordSoldOut,
   setCompensationBacklogSource,
-} from "../lib/metrics.ts";
+} from "#lib/platform/metrics.ts";
 import { routes } from "../routes.gen.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { type Family, parsePrometheusText, value } from "./support/prom_text.ts";

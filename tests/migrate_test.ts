@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { mysql } from "../deps.ts";
-import { connectionOptions } from "../lib/db.ts";
-import { migrate } from "../lib/migrate.ts";
-import { MIGRATIONS } from "../lib/migrations.ts";
+import { mysql } from "#deps";
+import { connectionOptions } from "#lib/platform/db.ts";
+import { migrate } from "#lib/platform/migrate.ts";
+import { MIGRATIONS } from "#lib/platform/migrations.ts";
 import { dropDatabase, testStores, uniqueName } from "./support/env.ts";
 
 Deno.test("migrations: created once, applied once, also by several processes at once", async () => {

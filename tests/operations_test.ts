@@ -1,7 +1,7 @@
 // A real server process: the container healthcheck (`main.ts --healthcheck`) and OpenTelemetry
 // traces exported over OTLP/HTTP (JSON) to a receiver run by the test.
 import assert from "node:assert/strict";
-import { freePort } from "../lib/local_stores.ts";
+import { freePort } from "#dev/local_stores.ts";
 import { dropDatabase, TEST_JWT_SECRET, testStores, uniqueName } from "./support/env.ts";
 import { spawnServer } from "./support/process.ts";
 

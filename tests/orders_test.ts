@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { createApp } from "../http/app.ts";
-import { audit } from "../lib/audit.ts";
-import { closeContext, createContext } from "../lib/boot.ts";
-import { freePort, startRedis } from "../lib/local_stores.ts";
-import { createLogger } from "../lib/log.ts";
-import { expireOrder } from "../lib/orders.ts";
+import { createApp } from "#http/app.ts";
+import { audit } from "#lib/ops/audit.ts";
+import { closeContext, createContext } from "#lib/boot.ts";
+import { freePort, startRedis } from "#dev/local_stores.ts";
+import { createLogger } from "#lib/platform/log.ts";
+import { expireOrder } from "#lib/orders/orders.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { type Family, parsePrometheusText, value } from "./support/prom_text.ts";
 import { createSale, http, listen, type Sale, stockOf } from "./support/sale.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { audit } from "../lib/audit.ts";
+import { audit } from "#lib/ops/audit.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { http, listen, stockOf } from "./support/sale.ts";
 import { createSeatedSale, eventually, type SeatedSale } from "./support/seating.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatTime, parseTime, wallClock } from "../lib/time.ts";
+import { formatTime, parseTime, wallClock } from "#lib/platform/time.ts";
 
 Deno.test("parseTime: the accepted forms", () => {
   const utc = (s: string, tz = "UTC") => parseTime(s, tz)?.toISOString() ?? null;

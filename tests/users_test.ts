@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SignJWT } from "../deps.ts";
+import { SignJWT } from "#deps";
 import { suite, TEST_JWT_SECRET, TEST_PASSWORD } from "./support/env.ts";
 
 const b64url = (o: unknown) =>

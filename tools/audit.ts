@@ -9,17 +9,17 @@
  * writes nothing. Exit status: 0 all invariants hold, 1 a violation, 2 a configuration or
  * connection problem (one line on stderr).
  */
-import { audit } from "../lib/audit.ts";
-import { closeContext, createReadOnlyContext } from "../lib/boot.ts";
+import { audit } from "#lib/ops/audit.ts";
+import { closeContext, createReadOnlyContext } from "#lib/boot.ts";
 import {
   type Config,
   ConfigError,
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
   loadConfig,
-} from "../lib/config.ts";
-import type { AppContext } from "../lib/context.ts";
-import { createLogger } from "../lib/log.ts";
+} from "#lib/platform/config.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { createLogger } from "#lib/platform/log.ts";
 
 /** The audit signs no tokens; a placeholder lets the service's own JWT_SECRET check stand. */
 const NO_JWT = "the-audit-signs-no-tokens-placeholder";

@@ -31,7 +31,7 @@ profile.samples.forEach((id, i) => {
   total += dt;
 });
 
-/** "npm:hono@4.13.19", "ext:deno_http", "boxoffice lib/orders.ts", or "(native)". */
+/** "npm:hono@4.13.19", "ext:deno_http", "boxoffice lib/orders/orders.ts", or "(native)". */
 const where = (url: string): string => {
   if (!url) return "(native/VM)";
   const npm = /\/npm\/registry\.npmjs\.org\/((?:@[^/]+\/)?[^/]+)\/([^/]+)\//.exec(url);

@@ -11,7 +11,7 @@
  * Arguments after `--` go to `deno test` (e.g. `deno task test -- --filter login`).
  * `--no-check` skips step 2.
  */
-import { findOrStartStores } from "../lib/local_stores.ts";
+import { findOrStartStores } from "#dev/local_stores.ts";
 import { cleanupRun } from "../tests/support/cleanup.ts";
 
 const deno = Deno.execPath();

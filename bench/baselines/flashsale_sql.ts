@@ -1,13 +1,13 @@
 /**
  * Baseline of `flashsale`: the ceiling MariaDB sets on order creation. A minimal Deno program
- * sends exactly the transaction boxoffice's create sends (lib/orders.ts orderStatements: INSERT
+ * sends exactly the transaction boxoffice's create sends (lib/orders/orders.ts orderStatements: INSERT
  * orders, order_items, order_status_log, UPDATE ticket_stock guarded by its CHECK constraint,
  * COMMIT, in one round trip through Db.atomic) straight to MariaDB with a pool of the same size, from the same number of concurrent
  * buyers; no HTTP, no auth, no Redis. Reads its job as JSON on stdin, prints a JSON report.
  */
-import { createDb } from "../../lib/db.ts";
-import { isConstraintViolation, orderStatements } from "../../lib/orders.ts";
-import { nextOrderNo } from "../../lib/order_numbers.ts";
+import { createDb } from "#lib/platform/db.ts";
+import { isConstraintViolation, orderStatements } from "#lib/orders/orders.ts";
+import { nextOrderNo } from "#lib/orders/order_numbers.ts";
 import { cpuSeconds, round, Tally } from "../stats.ts";
 
 export interface SqlJob {
@@ -25,7 +25,7 @@ export interface SqlJob {
 }
 
 const job = JSON.parse(await new Response(Deno.stdin.readable).text()) as SqlJob;
-// The service's own pool setup (lib/db.ts), so both sides connect alike.
+// The service's own pool setup (lib/platform/db.ts), so both sides connect alike.
 const db = createDb({ url: job.databaseUrl, poolSize: job.poolSize });
 
 const tally = new Tally();

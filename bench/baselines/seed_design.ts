@@ -7,9 +7,9 @@
  *
  *   PORT=... DATABASE_URL=... JWT_SECRET=... DB_POOL_SIZE=20 deno run -A bench/baselines/seed_design.ts
  */
-import { Hono, jwtVerify, mysql, type ResultSetHeader } from "../../deps.ts";
-import { connectionOptions } from "../../lib/db.ts";
-import { nextOrderNo } from "../../lib/order_numbers.ts";
+import { Hono, jwtVerify, mysql, type ResultSetHeader } from "#deps";
+import { connectionOptions } from "#lib/platform/db.ts";
+import { nextOrderNo } from "#lib/orders/order_numbers.ts";
 
 const env = (name: string) => {
   const v = Deno.env.get(name);

@@ -6,8 +6,8 @@
  *   PORT=... REDIS_URL=... REDIS_PREFIX=... SESSION_ID=... TICKET_ID=... \
  *     deno run -A bench/baselines/soldout_bare.ts
  */
-import { createClient, Hono } from "../../deps.ts";
-import { redisKeys } from "../../lib/keys.ts";
+import { createClient, Hono } from "#deps";
+import { redisKeys } from "#lib/platform/keys.ts";
 import reserve from "../../lua/reserve.lua" with { type: "text" };
 
 const env = (name: string) => {

@@ -1,5 +1,5 @@
-import { z } from "../../deps.ts";
-import { defineRoute } from "../../http/route.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
 
 export const GET = defineRoute({
   summary: "Liveness: the process is up",

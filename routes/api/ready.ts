@@ -1,7 +1,7 @@
-import { z } from "../../deps.ts";
-import { defineRoute } from "../../http/route.ts";
-import { AppError } from "../../lib/errors.ts";
-import { checkReadiness } from "../../lib/readiness.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { AppError } from "#lib/platform/errors.ts";
+import { checkReadiness } from "#lib/ops/readiness.ts";
 
 export const GET = defineRoute({
   summary: "Readiness: Redis and MySQL answer, migrations applied, scripts loaded",

@@ -1,6 +1,6 @@
-import { swaggerUiBundle, swaggerUiCss, z } from "../../deps.ts";
-import { defineRawRoute } from "../../http/route.ts";
-import { notFound } from "../../lib/errors.ts";
+import { swaggerUiBundle, swaggerUiCss, z } from "#deps";
+import { defineRawRoute } from "#http/route.ts";
+import { notFound } from "#lib/platform/errors.ts";
 
 const INIT = `window.ui = SwaggerUIBundle({
   url: "/openapi.json",

@@ -1,4 +1,4 @@
-import { defineRawRoute } from "../../http/route.ts";
+import { defineRawRoute } from "#http/route.ts";
 
 // Swagger UI, with every asset served by this service: no CDN, works offline.
 const PAGE = `<!doctype html>

@@ -10,8 +10,8 @@
  * short drills (1, 3, 4) run small, as part of `deno task test`, and the others are skipped.
  */
 import assert from "node:assert/strict";
-import { audit, type AuditReport } from "../../lib/audit.ts";
-import { startMariadb, startRedis, type StoreProcess } from "../../lib/local_stores.ts";
+import { audit, type AuditReport } from "#lib/ops/audit.ts";
+import { startMariadb, startRedis, type StoreProcess } from "#dev/local_stores.ts";
 import { TEST_JWT_SECRET, type TestEnv, testEnv } from "../support/env.ts";
 import { type ServerProcess, spawnServer } from "../support/process.ts";
 

@@ -27,7 +27,7 @@ import {
   Tally,
   waitFor,
 } from "./_support.ts";
-import { readTierCounters } from "../../lib/stock_gate.ts";
+import { readTierCounters } from "#lib/sale/stock_gate.ts";
 
 drill("2: MariaDB stopped mid-sale", { short: false }, async (t, stores) => {
   const buyersN = size(1500, 200);

@@ -11,7 +11,7 @@
  */
 import { createSale } from "../support/sale.ts";
 import type { ServerProcess } from "../support/process.ts";
-import { audit } from "../../lib/audit.ts";
+import { audit } from "#lib/ops/audit.ts";
 import {
   assertAudit,
   bugsLogged,

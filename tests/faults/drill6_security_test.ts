@@ -5,7 +5,7 @@
  * refused as API.md says (401 / 404 / 403 / 400 / 413), and no reply may leak internals: no
  * stack trace, no SQL text, no driver error, no file path.
  */
-import { SignJWT } from "../../deps.ts";
+import { SignJWT } from "#deps";
 import { routes } from "../../routes.gen.ts";
 import { TEST_JWT_SECRET, TEST_PASSWORD } from "../support/env.ts";
 import type { ServerProcess } from "../support/process.ts";

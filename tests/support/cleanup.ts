@@ -1,7 +1,7 @@
 /** Drops the databases and Redis keys of one test run (see tools/run_tests.ts). */
-import { mysql } from "../../deps.ts";
-import { connectionOptions } from "../../lib/db.ts";
-import { connectRedis } from "../../lib/redis.ts";
+import { mysql } from "#deps";
+import { connectionOptions } from "#lib/platform/db.ts";
+import { connectRedis } from "#lib/platform/redis.ts";
 
 export function runDatabasePrefix(runId: string): string {
   return `bo_test_${runId}_`;

@@ -9,16 +9,16 @@
  * await t.close();
  * ```
  */
-import { mysql } from "../../deps.ts";
-import { createApp } from "../../http/app.ts";
-import { closeContext, createContext } from "../../lib/boot.ts";
-import { type Config, loadConfig } from "../../lib/config.ts";
-import type { AppContext } from "../../lib/context.ts";
-import { connectionOptions } from "../../lib/db.ts";
-import { findOrStartStores } from "../../lib/local_stores.ts";
-import { createLogger } from "../../lib/log.ts";
-import { hashPassword } from "../../lib/passwords.ts";
-import { issueToken, type Role } from "../../lib/tokens.ts";
+import { mysql } from "#deps";
+import { createApp } from "#http/app.ts";
+import { closeContext, createContext } from "#lib/boot.ts";
+import { type Config, loadConfig } from "#lib/platform/config.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { connectionOptions } from "#lib/platform/db.ts";
+import { findOrStartStores } from "#dev/local_stores.ts";
+import { createLogger } from "#lib/platform/log.ts";
+import { hashPassword } from "#lib/accounts/passwords.ts";
+import { issueToken, type Role } from "#lib/accounts/tokens.ts";
 import { runDatabasePrefix } from "./cleanup.ts";
 
 export const TEST_PASSWORD = "secret123";

@@ -3,7 +3,7 @@
  * real port, signals and crashes. Its stdout is read line by line; `waitForLine` resolves on
  * the first line matching, so a test waits for an event, not for a clock.
  */
-import { freePort } from "../../lib/local_stores.ts";
+import { freePort } from "#dev/local_stores.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 

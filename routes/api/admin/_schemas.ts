@@ -1,5 +1,5 @@
-import { z } from "../../../deps.ts";
-import { TimeOut } from "../../../http/schemas.ts";
+import { z } from "#deps";
+import { TimeOut } from "#http/schemas.ts";
 
 const Counts = z.record(z.string(), z.number());
 

@@ -1,6 +1,6 @@
 /** Schemas shared by the order routes (a helper: files starting with `_` are not routes). */
-import { z } from "../../../deps.ts";
-import { TimeOut } from "../../../http/schemas.ts";
+import { z } from "#deps";
+import { TimeOut } from "#http/schemas.ts";
 
 /** An order number (23 digits) or the order's numeric id. */
 export const OrderRef = z.string().regex(/^\d{1,32}$/, "expected an order number or id").openapi({

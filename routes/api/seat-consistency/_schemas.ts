@@ -1,4 +1,4 @@
-import { z } from "../../../deps.ts";
+import { z } from "#deps";
 
 export const SeatConsistency = z.object({
   seatId: z.number().int(),

@@ -1,6 +1,6 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { audit } from "../../../lib/audit.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { audit } from "#lib/ops/audit.ts";
 
 export const GET = defineRoute({
   summary: "Seat invariants (no seat in two active orders) and Redis/MySQL agreement (admin)",

@@ -1,8 +1,8 @@
 /** Schemas shared by the seat routes (a helper, not a route). */
-import { z } from "../../../deps.ts";
-import { Id, TimeOut } from "../../../http/schemas.ts";
+import { z } from "#deps";
+import { Id, TimeOut } from "#http/schemas.ts";
 
-/** Seat ids of a request; the 1-10 rule is checked with the seats (lib/seats.ts). */
+/** Seat ids of a request; the 1-10 rule is checked with the seats (lib/seating/seats.ts). */
 export const SeatIds = z.array(Id).max(100);
 
 export const SeatSelection = z.object({

@@ -1,7 +1,7 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { Created, Id, intQuery, Money, text } from "../../../http/schemas.ts";
-import { createArea, listAreas } from "../../../lib/seats.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { Created, Id, intQuery, Money, text } from "#http/schemas.ts";
+import { createArea, listAreas } from "#lib/seating/seats.ts";
 
 const Area = z.object({
   id: z.number().int(),

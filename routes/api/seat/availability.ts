@@ -1,7 +1,7 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { intQuery, TimeOut } from "../../../http/schemas.ts";
-import { areaAvailability } from "../../../lib/hourly.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { intQuery, TimeOut } from "#http/schemas.ts";
+import { areaAvailability } from "#lib/seating/hourly.ts";
 
 export const GET = defineRoute({
   summary: "Hourly venues: per seat of an area, the busy hours of a day (or of `days` days)",

@@ -1,8 +1,8 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { Time, TimeOut } from "../../../http/schemas.ts";
-import { holdWindow } from "../../../lib/hourly.ts";
-import { holdSeats } from "../../../lib/seats.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { Time, TimeOut } from "#http/schemas.ts";
+import { holdWindow } from "#lib/seating/hourly.ts";
+import { holdSeats } from "#lib/seating/seats.ts";
 import { SeatSelection } from "./_schemas.ts";
 
 const hold = defineRoute({

@@ -1,8 +1,8 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { Time } from "../../../http/schemas.ts";
-import { releaseWindow } from "../../../lib/hourly.ts";
-import { releaseSeats } from "../../../lib/seats.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { Time } from "#http/schemas.ts";
+import { releaseWindow } from "#lib/seating/hourly.ts";
+import { releaseSeats } from "#lib/seating/seats.ts";
 import { SeatSelection } from "./_schemas.ts";
 
 export const POST = defineRoute({

@@ -1,6 +1,6 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { setSeatStatus } from "../../../lib/seats.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { setSeatStatus } from "#lib/seating/seats.ts";
 import { SeatIds } from "./_schemas.ts";
 
 export const PUT = defineRoute({

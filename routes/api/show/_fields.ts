@@ -1,6 +1,6 @@
 // Fields of a show as an admin sends them (shared by create and update; not a route).
-import { z } from "../../../deps.ts";
-import { Flag, text, Time } from "../../../http/schemas.ts";
+import { z } from "#deps";
+import { Flag, text, Time } from "#http/schemas.ts";
 
 export const ShowFields = {
   name: text(1, 200),

@@ -1,7 +1,7 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { ShowRecord } from "../../../http/schemas.ts";
-import { featuredShows } from "../../../lib/shows.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { ShowRecord } from "#http/schemas.ts";
+import { featuredShows } from "#lib/catalog/shows.ts";
 
 export const GET = defineRoute({
   summary: "Hot shows (at most 20)",

@@ -1,7 +1,7 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { IdParam, SessionRecord, ShowDetail } from "../../../http/schemas.ts";
-import { getShowInfo } from "../../../lib/shows.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { IdParam, SessionRecord, ShowDetail } from "#http/schemas.ts";
+import { getShowInfo } from "#lib/catalog/shows.ts";
 
 export const GET = defineRoute({
   summary: "A show with one of its sessions",

@@ -1,7 +1,7 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { intQuery, pageOf, PageQuery, pageRequest, ShowRecord } from "../../../http/schemas.ts";
-import { listShows, STATUSES } from "../../../lib/shows.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { intQuery, pageOf, PageQuery, pageRequest, ShowRecord } from "#http/schemas.ts";
+import { listShows, STATUSES } from "#lib/catalog/shows.ts";
 
 const STATUS_BY_TEXT: Record<string, number> = {
   ...Object.fromEntries(Object.entries(STATUSES).map(([n, s]) => [s.text, Number(n)])),

@@ -1,7 +1,7 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { IdParam, Money, text, TicketRecord } from "../../../http/schemas.ts";
-import { deleteTicket, getTicket, updateTicket } from "../../../lib/tickets.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { IdParam, Money, text, TicketRecord } from "#http/schemas.ts";
+import { deleteTicket, getTicket, updateTicket } from "#lib/catalog/tickets.ts";
 
 export const GET = defineRoute({
   summary: "One tier",

@@ -1,7 +1,7 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { Created, Id, Money, text } from "../../../http/schemas.ts";
-import { createTicket } from "../../../lib/tickets.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { Created, Id, Money, text } from "#http/schemas.ts";
+import { createTicket } from "#lib/catalog/tickets.ts";
 
 export const POST = defineRoute({
   summary: "Create a tier of a session (admin)",

@@ -1,7 +1,7 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { IdParam, TicketRecord } from "../../../http/schemas.ts";
-import { listTickets } from "../../../lib/tickets.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { IdParam, TicketRecord } from "#http/schemas.ts";
+import { listTickets } from "#lib/catalog/tickets.ts";
 
 export const GET = defineRoute({
   summary: "The tiers of a show, or of one of its sessions",

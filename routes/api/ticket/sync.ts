@@ -1,7 +1,7 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { intQuery, StockView } from "../../../http/schemas.ts";
-import { syncTierFromMysql } from "../../../lib/tickets.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { intQuery, StockView } from "#http/schemas.ts";
+import { syncTierFromMysql } from "#lib/catalog/tickets.ts";
 
 export const POST = defineRoute({
   summary: "Rebuild a tier's session in Redis from MySQL (admin); answers the tier's stock",

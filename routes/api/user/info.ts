@@ -1,6 +1,6 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { getUserInfo, updateUserInfo } from "../../../lib/users.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { getUserInfo, updateUserInfo } from "#lib/accounts/users.ts";
 
 export const GET = defineRoute({
   summary: "The caller's profile",

@@ -1,6 +1,6 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { login } from "../../../lib/users.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { login } from "#lib/accounts/users.ts";
 
 export const POST = defineRoute({
   summary: "Log in and get a bearer token",

@@ -1,6 +1,6 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { changePassword } from "../../../lib/users.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { changePassword } from "#lib/accounts/users.ts";
 
 export const PUT = defineRoute({
   summary: "Change the caller's password",

@@ -1,6 +1,6 @@
-import { z } from "../../../deps.ts";
-import { defineRoute } from "../../../http/route.ts";
-import { registerUser } from "../../../lib/users.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { registerUser } from "#lib/accounts/users.ts";
 
 export const POST = defineRoute({
   summary: "Register a buyer account",

@@ -1,5 +1,5 @@
-import { defineRoute } from "../../../../http/route.ts";
-import { reconcile } from "../../../../lib/reconcile.ts";
+import { defineRoute } from "#http/route.ts";
+import { reconcile } from "#lib/ops/reconcile.ts";
 import { ConsistencyReport } from "../_schemas.ts";
 
 export const POST = defineRoute({

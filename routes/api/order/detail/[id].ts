@@ -1,6 +1,6 @@
-import { z } from "../../../../deps.ts";
-import { defineRoute } from "../../../../http/route.ts";
-import { getOrder } from "../../../../lib/orders.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { getOrder } from "#lib/orders/orders.ts";
 import { OrderDetail, OrderRef } from "../_schemas.ts";
 
 export const GET = defineRoute({

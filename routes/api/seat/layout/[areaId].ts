@@ -1,7 +1,7 @@
-import { z } from "../../../../deps.ts";
-import { defineRoute } from "../../../../http/route.ts";
-import { IdParam, intQuery, TimeOut } from "../../../../http/schemas.ts";
-import { getLayout } from "../../../../lib/seats.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { IdParam, intQuery, TimeOut } from "#http/schemas.ts";
+import { getLayout } from "#lib/seating/seats.ts";
 
 const Layout = z.object({
   areaId: z.number().int(),

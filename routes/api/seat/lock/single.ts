@@ -1,7 +1,7 @@
-import { z } from "../../../../deps.ts";
-import { defineRoute } from "../../../../http/route.ts";
-import { intQuery } from "../../../../http/schemas.ts";
-import { holdSeats } from "../../../../lib/seats.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { intQuery } from "#http/schemas.ts";
+import { holdSeats } from "#lib/seating/seats.ts";
 import { HoldResult } from "../_schemas.ts";
 
 export const POST = defineRoute({

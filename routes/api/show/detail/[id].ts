@@ -1,7 +1,7 @@
-import { z } from "../../../../deps.ts";
-import { defineRoute } from "../../../../http/route.ts";
-import { IdParam, ShowDetail } from "../../../../http/schemas.ts";
-import { deleteShow, getShowDetail } from "../../../../lib/shows.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { IdParam, ShowDetail } from "#http/schemas.ts";
+import { deleteShow, getShowDetail } from "#lib/catalog/shows.ts";
 
 export const GET = defineRoute({
   summary: "A show with its sessions",

@@ -1,7 +1,7 @@
-import { z } from "../../../../deps.ts";
-import { defineRoute } from "../../../../http/route.ts";
-import { IdParam } from "../../../../http/schemas.ts";
-import { getTicketPrice } from "../../../../lib/tickets.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { IdParam } from "#http/schemas.ts";
+import { getTicketPrice } from "#lib/catalog/tickets.ts";
 
 export const GET = defineRoute({
   summary: "The price of a tier",

@@ -1,7 +1,7 @@
-import { z } from "../../../../deps.ts";
-import { defineRoute } from "../../../../http/route.ts";
-import { IdParam, StockView } from "../../../../http/schemas.ts";
-import { getStock } from "../../../../lib/tickets.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { IdParam, StockView } from "#http/schemas.ts";
+import { getStock } from "#lib/catalog/tickets.ts";
 
 export const GET = defineRoute({
   summary: "Stock of a tier: total, locked (unpaid), sold, available",

@@ -1,7 +1,7 @@
-import { z } from "../../../../deps.ts";
-import { defineRoute } from "../../../../http/route.ts";
-import { StockView } from "../../../../http/schemas.ts";
-import { listAllStock } from "../../../../lib/tickets.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { StockView } from "#http/schemas.ts";
+import { listAllStock } from "#lib/catalog/tickets.ts";
 
 export const GET = defineRoute({
   summary: "Stock of every live tier (admin)",

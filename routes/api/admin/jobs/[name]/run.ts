@@ -1,6 +1,6 @@
-import { z } from "../../../../../deps.ts";
-import { defineRoute } from "../../../../../http/route.ts";
-import { runJobNow } from "../../../../../lib/jobs.ts";
+import { z } from "#deps";
+import { defineRoute } from "#http/route.ts";
+import { runJobNow } from "#lib/ops/jobs.ts";
 import { JobRun } from "../../_schemas.ts";
 
 export const POST = defineRoute({

@@ -1,9 +1,9 @@
 /**
  * Buyers and admins: registration, login, profile, password change, logout.
  */
-import type { AppContext } from "./context.ts";
-import { isDuplicateKey } from "./db.ts";
-import { AppError, notFound } from "./errors.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { isDuplicateKey } from "#lib/platform/db.ts";
+import { AppError, notFound } from "#lib/platform/errors.ts";
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "./login_throttle.ts";
 import { hashPassword, verifyAgainstNobody, verifyPassword } from "./passwords.ts";
 import { type Caller, issueToken, revokeOtherTokens, revokeToken, type Role } from "./tokens.ts";

@@ -4,9 +4,13 @@
  * until they succeed; after COMPENSATION_MAX_ATTEMPTS failures a record waits for a human
  * (status 'stuck', visible in the admin API and logged). Nothing is ever dropped.
  */
-import type { AppContext } from "./context.ts";
-import { errorFields } from "./log.ts";
-import { confirmReservation, releaseReservation, type ReservationRef } from "./stock_gate.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { errorFields } from "#lib/platform/log.ts";
+import {
+  confirmReservation,
+  releaseReservation,
+  type ReservationRef,
+} from "#lib/sale/stock_gate.ts";
 
 export type CompensationAction = "release" | "confirm";
 

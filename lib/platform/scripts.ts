@@ -4,17 +4,17 @@
  * answers NOSCRIPT (it restarted or failed over and lost its script cache) the script is sent
  * once with EVAL, which runs it and caches it again on that node.
  */
-import adoptReservation from "../lua/adopt-reservation.lua" with { type: "text" };
-import confirm from "../lua/confirm.lua" with { type: "text" };
-import countFailure from "../lua/count-failure.lua" with { type: "text" };
-import holdSeats from "../lua/hold-seats.lua" with { type: "text" };
-import readSlots from "../lua/read-slots.lua" with { type: "text" };
-import rebuildSession from "../lua/rebuild-session.lua" with { type: "text" };
-import releaseHolds from "../lua/release-holds.lua" with { type: "text" };
-import releaseLock from "../lua/release-lock.lua" with { type: "text" };
-import release from "../lua/release.lua" with { type: "text" };
-import renewLease from "../lua/renew-lease.lua" with { type: "text" };
-import reserve from "../lua/reserve.lua" with { type: "text" };
+import adoptReservation from "../../lua/adopt-reservation.lua" with { type: "text" };
+import confirm from "../../lua/confirm.lua" with { type: "text" };
+import countFailure from "../../lua/count-failure.lua" with { type: "text" };
+import holdSeats from "../../lua/hold-seats.lua" with { type: "text" };
+import readSlots from "../../lua/read-slots.lua" with { type: "text" };
+import rebuildSession from "../../lua/rebuild-session.lua" with { type: "text" };
+import releaseHolds from "../../lua/release-holds.lua" with { type: "text" };
+import releaseLock from "../../lua/release-lock.lua" with { type: "text" };
+import release from "../../lua/release.lua" with { type: "text" };
+import renewLease from "../../lua/renew-lease.lua" with { type: "text" };
+import reserve from "../../lua/reserve.lua" with { type: "text" };
 import { timeScript } from "./metrics.ts";
 import type { Redis, RedisReply } from "./redis.ts";
 import { inSpan } from "./tracing.ts";

@@ -2,11 +2,11 @@
  * The SQL migrations of `migrations/`, embedded at build time. Add a file there and a line here;
  * a test fails when the two disagree.
  */
-import m001 from "../migrations/001_init.sql" with { type: "text" };
-import m002 from "../migrations/002_orders.sql" with { type: "text" };
-import m003 from "../migrations/003_seats.sql" with { type: "text" };
-import m004 from "../migrations/004_jobs.sql" with { type: "text" };
-import m005 from "../migrations/005_hourly.sql" with { type: "text" };
+import m001 from "../../migrations/001_init.sql" with { type: "text" };
+import m002 from "../../migrations/002_orders.sql" with { type: "text" };
+import m003 from "../../migrations/003_seats.sql" with { type: "text" };
+import m004 from "../../migrations/004_jobs.sql" with { type: "text" };
+import m005 from "../../migrations/005_hourly.sql" with { type: "text" };
 
 export interface Migration {
   version: number;

@@ -3,7 +3,7 @@
  * out as they are (no offline queue): when Redis cannot be reached, a command fails at once with
  * a 503-bound `AppError` instead of waiting in a queue while the buyer's request hangs.
  */
-import { createClient, createCluster, ErrorReply } from "../deps.ts";
+import { createClient, createCluster, ErrorReply } from "#deps";
 import { isAppError, unavailable } from "./errors.ts";
 
 export type RedisReply = string | number | null | RedisReply[];

@@ -8,8 +8,8 @@
  * Price per seat-hour is the area's night price when the hour starts inside the night window,
  * else its day price; the server computes it, whatever the client sends.
  */
-import type { AppContext } from "./context.ts";
-import { AppError, invalid, notFound } from "./errors.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { AppError, invalid, notFound } from "#lib/platform/errors.ts";
 import {
   type Area,
   areaWithSeats,
@@ -21,8 +21,8 @@ import {
   resolveSeats,
   type Seat,
 } from "./seats.ts";
-import { INTERNET_CAFE } from "./shows.ts";
-import { serviceTimeZone, wallClock, wallToUtc } from "./time.ts";
+import { INTERNET_CAFE } from "#lib/catalog/shows.ts";
+import { serviceTimeZone, wallClock, wallToUtc } from "#lib/platform/time.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

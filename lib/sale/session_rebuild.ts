@@ -4,9 +4,9 @@
  * caller lands here. One process per session rebuilds, under a lock; the others wait briefly for
  * the ready marker and otherwise answer 503 with Retry-After — never guessing the stock.
  */
-import type { AppContext } from "./context.ts";
-import type { Queryable } from "./db.ts";
-import { unavailable } from "./errors.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import type { Queryable } from "#lib/platform/db.ts";
+import { unavailable } from "#lib/platform/errors.ts";
 import { confirmReservation, releaseReservation } from "./stock_gate.ts";
 
 const LOCK_MS = 15_000;

@@ -9,17 +9,17 @@
  * The static part of an area (its seats and coordinates) is cached in the process for a few
  * seconds, so a layout of 1,000 seats is that cache plus one Redis round trip.
  */
-import type { AppContext } from "./context.ts";
-import type { Queryable } from "./db.ts";
-import { AppError, invalid, notFound, unavailable } from "./errors.ts";
-import { recordSeatHold } from "./metrics.ts";
-import { invalidateSession, rebuildSession } from "./session_rebuild.ts";
-import { INTERNET_CAFE } from "./shows.ts";
-import { forgetTierFacts } from "./tier_facts.ts";
-import { escapeGlob } from "./redis.ts";
-import { contextCache } from "./context_cache.ts";
-import { JsonText } from "./json_text.ts";
-import { formatTime, serviceTimeZone } from "./time.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import type { Queryable } from "#lib/platform/db.ts";
+import { AppError, invalid, notFound, unavailable } from "#lib/platform/errors.ts";
+import { recordSeatHold } from "#lib/platform/metrics.ts";
+import { invalidateSession, rebuildSession } from "#lib/sale/session_rebuild.ts";
+import { INTERNET_CAFE } from "#lib/catalog/shows.ts";
+import { forgetTierFacts } from "#lib/catalog/tier_facts.ts";
+import { escapeGlob } from "#lib/platform/redis.ts";
+import { contextCache } from "#lib/platform/context_cache.ts";
+import { JsonText } from "#lib/platform/json_text.ts";
+import { formatTime, serviceTimeZone } from "#lib/platform/time.ts";
 
 export const MAX_SEATS_PER_REQUEST = 10;
 const STATIC_TTL_MS = 5_000;

@@ -4,9 +4,9 @@
  * listed in Redis until it would expire anyway), or when the user changed password after it was
  * issued (every other token of that user).
  */
-import { joseErrors, type JWTPayload, jwtVerify, SignJWT } from "../deps.ts";
-import type { AppContext } from "./context.ts";
-import { AppError } from "./errors.ts";
+import { joseErrors, type JWTPayload, jwtVerify, SignJWT } from "#deps";
+import type { AppContext } from "#lib/platform/context.ts";
+import { AppError } from "#lib/platform/errors.ts";
 
 export type Role = "user" | "admin";
 

@@ -10,19 +10,26 @@
  * expire  the same as cancel, for unpaid orders past expire_at (→ EXPIRED).
  * A Redis step that fails after MySQL committed becomes a compensation record (retried later).
  */
-import type { AppContext } from "./context.ts";
-import type { Queryable, SqlValue } from "./db.ts";
-import { isDbUnavailable, isDuplicateKey } from "./db.ts";
-import { AppError, type ErrorCode, invalid, isAppError, notFound, unavailable } from "./errors.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import type { Queryable, SqlValue } from "#lib/platform/db.ts";
+import { isDbUnavailable, isDuplicateKey } from "#lib/platform/db.ts";
+import {
+  AppError,
+  type ErrorCode,
+  invalid,
+  isAppError,
+  notFound,
+  unavailable,
+} from "#lib/platform/errors.ts";
 import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
-import { errorFields } from "./log.ts";
-import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
+import { errorFields } from "#lib/platform/log.ts";
+import { recordOrderEvent, recordSoldOut } from "#lib/platform/metrics.ts";
 import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
-import { limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
-import { namingHours, planWindow, priceWindow } from "./hourly.ts";
-import { refuseDisabled, resolveSeats, type Seat } from "./seats.ts";
-import { adoptReservation, reserveStock } from "./stock_gate.ts";
-import { assertOnSale, getTierFacts, type TierFacts } from "./tier_facts.ts";
+import { limitOffset, type Page, pageOf, type PageRequest } from "#lib/platform/pages.ts";
+import { namingHours, planWindow, priceWindow } from "#lib/seating/hourly.ts";
+import { refuseDisabled, resolveSeats, type Seat } from "#lib/seating/seats.ts";
+import { adoptReservation, reserveStock } from "#lib/sale/stock_gate.ts";
+import { assertOnSale, getTierFacts, type TierFacts } from "#lib/catalog/tier_facts.ts";
 
 export const ORDER_STATUS = {
   PENDING_PAYMENT: 0,

@@ -3,7 +3,7 @@
  * transactions through `db.tx`, and the one place that decides which driver errors mean "the
  * database is unavailable" (503 to the client) rather than a bug.
  */
-import { mysql, type MysqlConnection, type MysqlPool, type ResultSetHeader } from "../deps.ts";
+import { mysql, type MysqlConnection, type MysqlPool, type ResultSetHeader } from "#deps";
 import { unavailable } from "./errors.ts";
 import { inSpan } from "./tracing.ts";
 

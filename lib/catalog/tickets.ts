@@ -2,11 +2,11 @@
  * Ticket tiers (票档): the price levels of a session, each with its stock row. Stock numbers in
  * MySQL are the system of record: available = total − locked − sold.
  */
-import type { AppContext } from "./context.ts";
-import type { Queryable } from "./db.ts";
-import { AppError, invalid, notFound } from "./errors.ts";
-import { errorFields } from "./log.ts";
-import { invalidateSession, rebuildSession } from "./session_rebuild.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import type { Queryable } from "#lib/platform/db.ts";
+import { AppError, invalid, notFound } from "#lib/platform/errors.ts";
+import { errorFields } from "#lib/platform/log.ts";
+import { invalidateSession, rebuildSession } from "#lib/sale/session_rebuild.ts";
 import { forgetTierFacts } from "./tier_facts.ts";
 
 export interface TicketRecord {

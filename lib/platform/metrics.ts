@@ -12,7 +12,7 @@
  * Labels are bounded sets: HTTP routes are path templates (`/api/order/{id}`, or `unmatched`),
  * never raw paths, so a scan of random URLs cannot blow up the series count.
  */
-import { promClient } from "../deps.ts";
+import { promClient } from "#deps";
 import type { AppContext } from "./context.ts";
 
 const registry = new promClient.Registry();
@@ -128,7 +128,7 @@ export function recordJobRun(job: string, outcome: "ok" | "failed" | "skipped"):
   jobRuns.inc({ job, outcome });
 }
 
-/** How long one Redis script call took. lib/scripts.ts calls this for every `run`. */
+/** How long one Redis script call took. lib/platform/scripts.ts calls this for every `run`. */
 export function recordScriptSeconds(script: string, seconds: number): void {
   scriptSeconds.observe({ script }, seconds);
 }

@@ -1,9 +1,9 @@
 /**
- * Creates the database when absent and applies the migrations of `lib/migrations.ts` in order,
+ * Creates the database when absent and applies the migrations of `lib/platform/migrations.ts` in order,
  * each once, recorded in `schema_migrations`. Several processes may start at once: a MySQL named
  * lock makes them take turns, and each re-reads what is applied after getting it.
  */
-import { mysql } from "../deps.ts";
+import { mysql } from "#deps";
 import { connectionOptions, databaseName, isDbUnavailable } from "./db.ts";
 import { unavailable } from "./errors.ts";
 import { type Migration, MIGRATIONS } from "./migrations.ts";

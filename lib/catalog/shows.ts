@@ -2,10 +2,16 @@
  * Shows (演出) and their sessions (场次): the public catalog and its admin side. Prices and seat
  * counts shown with a show are derived from its tiers, never stored twice.
  */
-import type { AppContext } from "./context.ts";
-import { invalid, notFound } from "./errors.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { invalid, notFound } from "#lib/platform/errors.ts";
 import { forgetTierFacts } from "./tier_facts.ts";
-import { containsPattern, limitOffset, type Page, pageOf, type PageRequest } from "./pages.ts";
+import {
+  containsPattern,
+  limitOffset,
+  type Page,
+  pageOf,
+  type PageRequest,
+} from "#lib/platform/pages.ts";
 
 export const SHOW_TYPES: Record<number, string> = {
   1: "演唱会",

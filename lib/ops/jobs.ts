@@ -3,7 +3,7 @@
  * of a deployment (main.ts calls `registerCronJobs` when JOBS is on) and runnable on demand
  * through `POST /api/admin/jobs/{name}/run`.
  *
- * Every run first takes the job's Redis lease (lib/leases.ts), so across all instances one run
+ * Every run first takes the job's Redis lease (lib/platform/leases.ts), so across all instances one run
  * of a job works at a time; the others answer "skipped: lease taken". Every job is idempotent
  * (running it twice, or after a crash half-way, changes nothing more) and bounded (at most a batch
  * of rows per run; what is left waits for the next run). Each run is recorded in `job_runs`
@@ -15,14 +15,14 @@
  * result.counts; // { due: 3, expired: 3, failed: 0 }
  * ```
  */
-import { sweepExpiredHolds } from "./seats.ts";
-import { compensationBacklog, retryCompensations } from "./compensations.ts";
-import type { AppContext } from "./context.ts";
-import { AppError, notFound } from "./errors.ts";
-import { acquireLease } from "./leases.ts";
-import { errorFields } from "./log.ts";
-import { recordJobRun } from "./metrics.ts";
-import { expireOrder } from "./orders.ts";
+import { sweepExpiredHolds } from "#lib/seating/seats.ts";
+import { compensationBacklog, retryCompensations } from "#lib/orders/compensations.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { AppError, notFound } from "#lib/platform/errors.ts";
+import { acquireLease } from "#lib/platform/leases.ts";
+import { errorFields } from "#lib/platform/log.ts";
+import { recordJobRun } from "#lib/platform/metrics.ts";
+import { expireOrder } from "#lib/orders/orders.ts";
 import { reconcile } from "./reconcile.ts";
 
 export type JobCounts = Record<string, number>;

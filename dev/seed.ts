@@ -4,11 +4,11 @@
  * database: a marker row is claimed first, so a second start (or a second process starting at
  * the same moment) adds nothing.
  */
-import type { AppContext } from "./context.ts";
-import { isDuplicateKey } from "./db.ts";
-import { createSession, createShow, INTERNET_CAFE } from "./shows.ts";
-import { createArea } from "./seats.ts";
-import { createTicket } from "./tickets.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { isDuplicateKey } from "#lib/platform/db.ts";
+import { createSession, createShow, INTERNET_CAFE } from "#lib/catalog/shows.ts";
+import { createArea } from "#lib/seating/seats.ts";
+import { createTicket } from "#lib/catalog/tickets.ts";
 
 const DAY = 86_400_000;
 

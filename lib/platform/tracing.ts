@@ -9,7 +9,7 @@
  * `traceparent` header; else a random one. Every span of the request carries it as the
  * attribute `boxoffice.trace_id`.
  */
-import { context, SpanStatusCode, trace } from "../deps.ts";
+import { context, SpanStatusCode, trace } from "#deps";
 
 const tracer = trace.getTracer("boxoffice");
 const TRACE_ID_KEY = Symbol.for("boxoffice.trace_id");

@@ -3,8 +3,8 @@
  * limit the login is refused with 429 and the seconds until the window ends. Only failures
  * count, so a busy office behind one address is not throttled for logging in successfully.
  */
-import type { AppContext } from "./context.ts";
-import { AppError } from "./errors.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { AppError } from "#lib/platform/errors.ts";
 
 /** Throws 429 when either counter is at its limit. */
 export async function assertLoginAllowed(

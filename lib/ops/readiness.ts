@@ -2,7 +2,7 @@
  * Whether this process can serve: both stores answer, the schema is current, the Lua scripts
  * are loaded. `/api/ready` turns a failure into 503 naming what is missing.
  */
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "#lib/platform/context.ts";
 
 export interface Readiness {
   ready: boolean;

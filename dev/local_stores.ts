@@ -9,7 +9,7 @@
  * await stores.stop(); // stops only what it started
  * ```
  */
-import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from "./config.ts";
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from "#lib/platform/config.ts";
 
 /** A store process this module started (and may stop, kill or restart). */
 export interface StoreProcess {

@@ -4,9 +4,9 @@
  * a couple of seconds, so the hot path of a flash sale does not repeat the same SELECT for every
  * buyer; admin changes made through this process drop the entry at once.
  */
-import type { AppContext } from "./context.ts";
-import { contextCache } from "./context_cache.ts";
-import { AppError, notFound } from "./errors.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { contextCache } from "#lib/platform/context_cache.ts";
+import { AppError, notFound } from "#lib/platform/errors.ts";
 
 export interface TierFacts {
   ticketId: number;

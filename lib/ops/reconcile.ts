@@ -18,16 +18,16 @@
  * the release script; a stray hold key is deleted; any other difference rebuilds the session
  * from MySQL (invalidate, then rebuild under the session's lock).
  */
-import type { AppContext } from "./context.ts";
-import { errorFields } from "./log.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { errorFields } from "#lib/platform/log.ts";
 import {
   invalidateSession,
   readSessionState,
   rebuildSession,
   type ReservationRecord,
-} from "./session_rebuild.ts";
-import { escapeGlob } from "./redis.ts";
-import { releaseReservation } from "./stock_gate.ts";
+} from "#lib/sale/session_rebuild.ts";
+import { escapeGlob } from "#lib/platform/redis.ts";
+import { releaseReservation } from "#lib/sale/stock_gate.ts";
 
 export type DifferenceKind =
   | "tier"

@@ -6,8 +6,8 @@
  * Redis is compared only for sessions whose state is built (ready marker present): a session
  * Redis lost is rebuilt on its next use, which is not a violation.
  */
-import type { AppContext } from "./context.ts";
-import { readTierCounters } from "./stock_gate.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { readTierCounters } from "#lib/sale/stock_gate.ts";
 
 export interface AuditReport {
   ok: boolean;

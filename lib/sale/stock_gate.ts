@@ -3,8 +3,8 @@
  * with their keys laid out in the session's hash tag. A session whose state Redis lost is
  * rebuilt from MySQL here, before the call is retried once.
  */
-import type { AppContext } from "./context.ts";
-import { AppError, unavailable } from "./errors.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { AppError, unavailable } from "#lib/platform/errors.ts";
 import { rebuildSession } from "./session_rebuild.ts";
 
 export interface ReserveInput {
