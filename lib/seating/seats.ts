@@ -11,9 +11,11 @@
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import type { Queryable } from "#lib/platform/db.ts";
-import { AppError, invalid, notFound, unavailable } from "#lib/platform/errors.ts";
+import { AppError, invalid, notFound } from "#lib/platform/errors.ts";
 import { recordSeatHold } from "#lib/platform/metrics.ts";
-import { invalidateSession, rebuildSession } from "#lib/sale/session_rebuild.ts";
+import { invalidateSession, rebuildSession, withBuiltSession } from "#lib/sale/session_rebuild.ts";
+import { holdSeatsScript, readSlotsScript, releaseHoldsScript } from "#lib/sale/calls.ts";
+import { NOT_BUILT, refusalError } from "#lib/sale/replies.ts";
 import { INTERNET_CAFE } from "#lib/catalog/shows.ts";
 import { forgetTierFacts } from "#lib/catalog/tier_facts.ts";
 import { escapeGlob } from "#lib/platform/redis.ts";
@@ -204,17 +206,6 @@ export function refuseDisabled(seats: Seat[]): void {
 
 // ---------------------------------------------------------------- live state
 
-/** The keys read-slots.lua and hold-seats.lua start with: session state, then one hold per slot. */
-function slotKeys(ctx: AppContext, sessionId: number, slots: string[]): string[] {
-  const k = ctx.keys;
-  return [
-    k.sessionReady(sessionId),
-    k.claims(sessionId),
-    k.disabledSeats(sessionId),
-    ...slots.map((slot) => k.hold(sessionId, slot)),
-  ];
-}
-
 /**
  * The state of many slots of a session in one Redis round trip. A session Redis lost is rebuilt
  * from MySQL first, unless `rebuild` is false: then null says it is not built.
@@ -236,17 +227,9 @@ export async function readSlots(
   slots: string[],
   options: { rebuild: boolean } = { rebuild: true },
 ): Promise<SlotState[] | null> {
-  const keys = slotKeys(ctx, sessionId, slots);
-  for (let attempt = 0;; attempt++) {
-    const reply = await ctx.scripts.run<(string | number)[]>("read-slots", keys, slots);
-    if (reply[0] === 0) {
-      if (!options.rebuild) return null;
-      if (attempt > 0) throw unavailable(`the sale state of session ${sessionId}`);
-      await rebuildSession(ctx, sessionId);
-      continue;
-    }
-    return decodeSlots(reply, slots.length);
-  }
+  const read = () => readSlotsScript(ctx, sessionId, slots);
+  const reply = options.rebuild ? await withBuiltSession(ctx, sessionId, read) : await read();
+  return reply === NOT_BUILT ? null : decodeSlots(reply, slots.length);
 }
 
 /** Unpacks read-slots.lua's reply: only the slots that are not free are listed. */
@@ -288,36 +271,18 @@ export async function holdSlots(
   slots: string[],
   cap = MAX_SEATS_PER_REQUEST,
 ): Promise<Date> {
-  const keys = [...slotKeys(ctx, sessionId, slots), ctx.keys.heldBy(sessionId, userId)];
-  const args = [userId, ctx.now(), ctx.config.seatHoldSeconds * 1000, cap, ...slots];
-  for (let attempt = 0;; attempt++) {
-    const [code, detail] = await ctx.scripts.run<[number, number | string]>(
-      "hold-seats",
-      keys,
-      args,
-    );
-    if (code === 1) {
-      recordSeatHold("held", slots.length);
-      return new Date(Number(detail));
-    }
-    if (code === -3) {
-      recordSeatHold("taken");
-      const inTheWay = String(detail).split(",");
-      throw new AppError("SEAT_UNAVAILABLE", `seats not available: ${inTheWay.join(", ")}`, {
-        detail: { seats: inTheWay },
-      });
-    }
-    if (code === -2) {
-      recordSeatHold("over-limit");
-      throw new AppError(
-        "LIMIT_EXCEEDED",
-        `at most ${cap} held at once per buyer in this session; you hold ${detail}`,
-        { detail: { limit: cap, held: Number(detail) } },
-      );
-    }
-    if (attempt > 0) throw unavailable(`the sale state of session ${sessionId}`);
-    await rebuildSession(ctx, sessionId);
+  const holdMs = ctx.config.seatHoldSeconds * 1000;
+  const reply = await withBuiltSession(
+    ctx,
+    sessionId,
+    () => holdSeatsScript(ctx, { userId, sessionId, slots, holdMs, cap }),
+  );
+  if (reply.outcome === "held") {
+    recordSeatHold("held", slots.length);
+    return new Date(reply.expireAt);
   }
+  recordSeatHold(reply.refusal.code === "SEAT_UNAVAILABLE" ? "taken" : "over-limit");
+  throw refusalError(reply.refusal, { kind: "hold", cap });
 }
 
 /** Releases the buyer's own holds on the slots; others' holds are untouched. */
@@ -327,11 +292,7 @@ export async function releaseSlots(
   sessionId: number,
   slots: string[],
 ): Promise<number> {
-  const keys = [
-    ...slots.map((slot) => ctx.keys.hold(sessionId, slot)),
-    ctx.keys.heldBy(sessionId, userId),
-  ];
-  const released = await ctx.scripts.run<number>("release-holds", keys, [userId, ...slots]);
+  const released = await releaseHoldsScript(ctx, userId, sessionId, slots);
   if (released > 0) recordSeatHold("released", released);
   return released;
 }
