@@ -22,7 +22,7 @@ import { AppError, notFound } from "#lib/platform/errors.ts";
 import { acquireLease } from "#lib/platform/leases.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import { recordJobRun } from "#lib/platform/metrics.ts";
-import { expireOrder } from "#lib/orders/orders.ts";
+import { expireOrder } from "#lib/orders/lifecycle.ts";
 import { reconcile } from "./reconcile.ts";
 
 export type JobCounts = Record<string, number>;
