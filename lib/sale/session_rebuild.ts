@@ -7,6 +7,7 @@
 import type { AppContext } from "#lib/platform/context.ts";
 import type { Queryable } from "#lib/platform/db.ts";
 import { unavailable } from "#lib/platform/errors.ts";
+import { ACTIVE_STATUSES_SQL, ORDER_STATUS, SETTLED_STATUSES_SQL } from "#lib/orders/status.ts";
 import {
   confirmScript,
   rebuildSessionScript,
@@ -57,7 +58,7 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
   );
   const buyers = await db.rows<{ ticket_id: number; user_id: number; n: number }>(
     `SELECT ticket_id, user_id, CAST(SUM(quantity) AS UNSIGNED) AS n FROM orders
-      WHERE session_id = ? AND status IN (0, 1) AND booking_start IS NULL
+      WHERE session_id = ? AND status ${ACTIVE_STATUSES_SQL} AND booking_start IS NULL
       GROUP BY ticket_id, user_id`,
     [sessionId],
   );
@@ -72,7 +73,7 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
     }
   >(
     `SELECT order_no, user_id, ticket_id, quantity, booking_start IS NOT NULL AS hourly, created_at
-       FROM orders WHERE session_id = ? AND status = 0`,
+       FROM orders WHERE session_id = ? AND status = ${ORDER_STATUS.PENDING_PAYMENT}`,
     [sessionId],
   );
   const state: SessionState = {
@@ -102,7 +103,7 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
     [sessionId],
   );
   for (const c of claims) {
-    state.claims[c.slot] = `${c.order_no}|${c.status === 1 ? "s" : "p"}`;
+    state.claims[c.slot] = `${c.order_no}|${c.status === ORDER_STATUS.PAID ? "s" : "p"}`;
     state.reservations[c.order_no]?.s.push(c.slot);
   }
   const disabled = await db.rows<{ id: number }>(
@@ -146,12 +147,12 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
 async function settleChangedSince(ctx: AppContext, sessionId: number, since: Date) {
   const changed = await ctx.db.rows<{ order_no: string; ticket_id: number; status: number }>(
     `SELECT order_no, ticket_id, status FROM orders
-      WHERE session_id = ? AND updated_at >= ? AND status IN (1, 2, 3)`,
+      WHERE session_id = ? AND updated_at >= ? AND status ${SETTLED_STATUSES_SQL}`,
     [sessionId, since],
   );
   for (const o of changed) {
     const ref = { orderNo: o.order_no, sessionId, ticketId: o.ticket_id };
-    if (o.status === 1) await confirmScript(ctx, ref);
+    if (o.status === ORDER_STATUS.PAID) await confirmScript(ctx, ref);
     else await releaseScript(ctx, ref);
   }
 }
