@@ -11,6 +11,13 @@ export interface ContextCache<K, V> {
   forget(ctx: AppContext, key?: K): void;
 }
 
+/** Size past which a miss first drops the expired entries. */
+export const SWEEP_AT = 1024;
+
+function sweep<K>(cache: Map<K, { until: number }>, now: number): void {
+  for (const [key, entry] of cache) if (entry.until <= now) cache.delete(key);
+}
+
 export function contextCache<K, V>(ttlMs: number): ContextCache<K, V> {
   const caches = new WeakMap<AppContext, Map<K, { value: Promise<V>; until: number }>>();
   const cacheOf = (ctx: AppContext) => {
@@ -24,6 +31,8 @@ export function contextCache<K, V>(ttlMs: number): ContextCache<K, V> {
       const hit = cache.get(key);
       const now = Date.now();
       if (hit && hit.until > now) return hit.value;
+      // Each miss may add a key (ids come from clients): expired entries go before the map grows.
+      if (!hit && cache.size >= SWEEP_AT) sweep(cache, now);
       const value = load();
       cache.set(key, { value, until: now + ttlMs });
       value.catch(() => cache.delete(key));

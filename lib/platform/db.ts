@@ -54,8 +54,12 @@ export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.slice(1));
 }
 
-/** Connection options for mysql2 from a URL, with boxoffice's fixed choices. */
-export function connectionOptions(url: string, withDatabase = true) {
+/**
+ * Connection options for mysql2 from a URL, with boxoffice's fixed choices. `multiStatements`
+ * only for the pools that send several statements in one round trip (the writer's Db.atomic,
+ * the migrator); a read pool never needs it.
+ */
+export function connectionOptions(url: string, withDatabase = true, multiStatements = true) {
   const u = new URL(url);
   return {
     host: u.hostname,
@@ -72,14 +76,14 @@ export function connectionOptions(url: string, withDatabase = true) {
     enableKeepAlive: true,
     // For Db.atomic (one round trip per hot-path transaction). Every statement of the service
     // passes values as placeholders, so this widens nothing an attacker could reach.
-    multipleStatements: true,
+    multipleStatements: multiStatements,
   };
 }
 
 export function createDb(options: DbOptions): Db {
   const timeout = options.queryTimeoutMs ?? 10_000;
-  const pool = makePool(options.url, options.poolSize);
-  const readPool = options.readUrl ? makePool(options.readUrl, options.poolSize) : pool;
+  const pool = makePool(options.url, options.poolSize, true);
+  const readPool = options.readUrl ? makePool(options.readUrl, options.poolSize, false) : pool;
   const main = traced(queryable(pool, timeout));
   return {
     database: databaseName(options.url),
@@ -164,13 +168,18 @@ interface PoolInternals {
   _connectionQueue?: { length: number };
 }
 
-function makePool(url: string, size: number): MysqlPool {
+/** Requests that may wait for a connection, per pooled connection, before 503 at once. */
+export const POOL_QUEUE_PER_CONNECTION = 50;
+
+function makePool(url: string, size: number, multiStatements: boolean): MysqlPool {
   const pool = mysql.createPool({
-    ...connectionOptions(url),
+    ...connectionOptions(url, true, multiStatements),
     connectionLimit: size,
     maxIdle: size,
     waitForConnections: true,
-    queueLimit: 0,
+    // A bounded line: past it the database is as good as unavailable for this request, and a
+    // quick 503 serves the client better than a wait that eats memory and ends in a timeout.
+    queueLimit: size * POOL_QUEUE_PER_CONNECTION,
   });
   // Row locks are held only for a few statements; a long wait means something is wrong, and the
   // client is better served by a quick 503 than by a request that hangs.
@@ -241,7 +250,7 @@ export function isDbUnavailable(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
   const msg = e instanceof Error ? e.message : "";
-  return /Connection lost|connect ETIMEDOUT|Query inactivity timeout|closed state|Pool is closed/i
+  return /Connection lost|connect ETIMEDOUT|Query inactivity timeout|closed state|Pool is closed|Queue limit reached/i
     .test(msg);
 }
 
