@@ -9,6 +9,8 @@ export interface ContextCache<K, V> {
   get(ctx: AppContext, key: K, load: () => Promise<V>): Promise<V>;
   /** Drops one key, or every key of the context. */
   forget(ctx: AppContext, key?: K): void;
+  /** Entries held for the context, expired ones included until a sweep. */
+  size(ctx: AppContext): number;
 }
 
 /** Size past which a miss first drops the expired entries. */
@@ -38,6 +40,7 @@ export function contextCache<K, V>(ttlMs: number): ContextCache<K, V> {
       value.catch(() => cache.delete(key));
       return value;
     },
+    size: (ctx) => cacheOf(ctx).size,
     forget(ctx, key) {
       if (key === undefined) cacheOf(ctx).clear();
       else cacheOf(ctx).delete(key);
