@@ -84,15 +84,15 @@ export function createDb(options: DbOptions): Db {
   const timeout = options.queryTimeoutMs ?? 10_000;
   const pool = makePool(options.url, options.poolSize, true);
   const readPool = options.readUrl ? makePool(options.readUrl, options.poolSize, false) : pool;
-  const main = traced(queryable(pool, timeout));
+  const main = traced(queryable(pooled(pool, timeout), timeout));
   return {
     database: databaseName(options.url),
     ...main,
-    read: readPool === pool ? main : traced(queryable(readPool, timeout)),
+    read: readPool === pool ? main : traced(queryable(pooled(readPool, timeout), timeout)),
     async tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       let conn: MysqlConnection;
       try {
-        conn = await pool.getConnection();
+        conn = await connectionWithin(pool, timeout);
       } catch (e) {
         throw classify(e);
       }
@@ -118,7 +118,7 @@ export function createDb(options: DbOptions): Db {
     async atomic(statements) {
       let conn: MysqlConnection;
       try {
-        conn = await pool.getConnection();
+        conn = await connectionWithin(pool, timeout);
       } catch (e) {
         throw classify(e);
       }
@@ -168,8 +168,52 @@ interface PoolInternals {
   _connectionQueue?: { length: number };
 }
 
-/** Requests that may wait for a connection, per pooled connection, before 503 at once. */
-export const POOL_QUEUE_PER_CONNECTION = 50;
+/**
+ * Requests that may wait for a connection, per pooled connection, before 503 at once. A flash
+ * crowd's first second is thousands of requests; the line is there to bound memory, the wait
+ * deadline (the query timeout) to bound how long one request may wait.
+ */
+export const POOL_QUEUE_PER_CONNECTION = 200;
+
+/**
+ * A connection from the pool within `waitMs`, or 503: mysql2 would let a request wait for one
+ * forever. A connection that arrives after its request gave up goes straight back.
+ */
+async function connectionWithin(pool: MysqlPool, waitMs: number): Promise<MysqlConnection> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let gaveUp = false;
+  const acquiring = pool.getConnection();
+  try {
+    return await Promise.race([
+      acquiring,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          gaveUp = true;
+          reject(unavailable("the database (no free connection)"));
+        }, waitMs);
+      }),
+    ]);
+  } catch (e) {
+    if (gaveUp) acquiring.then((conn) => conn.release(), () => {});
+    throw classify(e);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `query` on a pooled connection taken within the deadline. */
+function pooled(pool: MysqlPool, waitMs: number): Target {
+  return {
+    query: (async (options: unknown, params: unknown) => {
+      const conn = await connectionWithin(pool, waitMs);
+      try {
+        return await conn.query(options as never, params as never);
+      } finally {
+        conn.release();
+      }
+    }) as Target["query"],
+  };
+}
 
 function makePool(url: string, size: number, multiStatements: boolean): MysqlPool {
   const pool = mysql.createPool({
