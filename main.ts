@@ -54,6 +54,10 @@ let service: Service;
 try {
   service = await bootService(config, { log, say: (line) => console.log(`  ${line}`) });
 } catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(`boxoffice: cannot start: ${e.message}`);
+    Deno.exit(2);
+  }
   if (e instanceof StoreSetupError) {
     console.error(`boxoffice: ${e.message}`);
     Deno.exit(1);

@@ -11,6 +11,7 @@ import { recordHttpRequest } from "#lib/platform/metrics.ts";
 import { verifyToken } from "#lib/accounts/tokens.ts";
 import { requestTraceId, traceRequest } from "#lib/platform/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
+import { clientAddress } from "./client_address.ts";
 import { errorResponse, errorSchema, successBody, successSchema } from "./envelope.ts";
 import { parseInput } from "./input.ts";
 import type { AnyRoute, HonoEnv, ManifestEntry, Method } from "./route.ts";
@@ -131,7 +132,11 @@ function register(app: App, method: Method, path: string, route: AnyRoute) {
       c,
       ...input,
       caller,
-      address: clientAddress(c.req.header("x-forwarded-for"), c.env?.remoteAddr, ctx),
+      address: clientAddress(
+        c.req.header("x-forwarded-for"),
+        c.env?.remoteAddr?.hostname,
+        ctx.config.trustProxyHops,
+      ),
       traceId: c.get("traceId"),
     };
     if (route.kind === "raw") return await route.handler(handlerInput);
@@ -163,15 +168,6 @@ async function authenticate(header: string | undefined, route: AnyRoute, ctx: Ap
     throw new AppError("FORBIDDEN", "this route is for admins");
   }
   return caller;
-}
-
-function clientAddress(
-  forwarded: string | undefined,
-  remote: Deno.NetAddr | undefined,
-  ctx: AppContext,
-): string {
-  if (ctx.config.trustProxy && forwarded) return forwarded.split(",")[0].trim();
-  return remote?.hostname ?? "unknown";
 }
 
 function allowedOrigin(ctx: AppContext, origin: string): string | null {

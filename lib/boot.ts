@@ -13,6 +13,7 @@ import { findOrStartStores, type FoundStores } from "#dev/local_stores.ts";
 import { createLogger, errorFields, type Logger } from "#lib/platform/log.ts";
 import { migrate } from "#lib/platform/migrate.ts";
 import { connectRedis } from "#lib/platform/redis.ts";
+import { assertNoEviction } from "#lib/platform/eviction.ts";
 import { loadScripts } from "#lib/platform/scripts.ts";
 import { seedDemo } from "#dev/seed.ts";
 import { useTimeZone } from "#lib/platform/time.ts";
@@ -50,7 +51,8 @@ export async function bootService(
       if (config.adminUsername && config.adminPassword) {
         await ensureAdmin(ctx, config.adminUsername, config.adminPassword);
       } else if (config.demo) {
-        await ensureAdmin(ctx, DEMO_ADMIN.username, DEMO_ADMIN.password);
+        // Created once; a password the operator changed since is theirs to keep.
+        await ensureAdmin(ctx, DEMO_ADMIN.username, DEMO_ADMIN.password, { onlyCreate: true });
       }
       if (config.demo) {
         const seeded = await seedDemo(ctx);
@@ -103,6 +105,7 @@ export async function createContext(
     throw e;
   }
   try {
+    await assertNoEviction(redis);
     const scripts = await loadScripts(redis);
     return {
       config,
@@ -197,9 +200,11 @@ function redisErrorLogger(log: Logger): (e: unknown) => void {
  */
 async function demoSecret(dataDir: string): Promise<string> {
   const path = `${dataDir}/jwt-secret`;
+  let tooShort = false;
   try {
     const existing = (await Deno.readTextFile(path)).trim();
     if (existing.length >= 32) return existing;
+    tooShort = true;
   } catch {
     // First start: generate below.
   }
@@ -207,11 +212,14 @@ async function demoSecret(dataDir: string): Promise<string> {
   const bytes = crypto.getRandomValues(new Uint8Array(48));
   const secret = btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "");
   try {
-    // createNew: two processes starting at once must not end up with different secrets.
-    await Deno.writeTextFile(path, secret + "\n", { mode: 0o600, createNew: true });
+    // createNew: two processes starting at once must not end up with different secrets. A
+    // file too short to be a secret (truncated, or written by hand) is replaced, never used.
+    await Deno.writeTextFile(path, secret + "\n", { mode: 0o600, createNew: !tooShort });
     return secret;
   } catch (e) {
-    if (e instanceof Deno.errors.AlreadyExists) return (await Deno.readTextFile(path)).trim();
-    throw e;
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    const winner = (await Deno.readTextFile(path)).trim();
+    if (winner.length < 32) throw new Error(`${path}: shorter than 32 bytes; remove it`);
+    return winner;
   }
 }

@@ -11,8 +11,8 @@ export const PUT = defineRoute({
     newPassword: z.string().min(6).max(72),
   }),
   data: z.null(),
-  handler: async ({ ctx, caller, body }) => {
-    await changePassword(ctx, caller, body);
+  handler: async ({ ctx, caller, body, address }) => {
+    await changePassword(ctx, caller, { ...body, address });
     return null;
   },
 });
