@@ -193,6 +193,7 @@ async function flashsale(b: Bench): Promise<Result> {
           price: sale.price,
           userIds: buyers.map((u) => u.id),
           perBuyer,
+          limit: 10,
         },
       ),
   );

@@ -22,6 +22,8 @@ export interface SqlJob {
   userIds: number[];
   /** Orders (of quantity 1) each buyer places before it is done. */
   perBuyer: number;
+  /** The tier's per-buyer limit (buyer_tier_totals' guard). */
+  limit: number;
 }
 
 const job = JSON.parse(await new Response(Deno.stdin.readable).text()) as SqlJob;
@@ -52,6 +54,7 @@ async function placeOne(userId: number): Promise<boolean> {
       items: [{ seatId: null, seatInfo: null, price: job.price, quantity: 1 }],
       slots: [],
       stockQuantity: 1,
+      limitCount: job.limit,
     }));
     return true;
   } catch (e) {

@@ -1,11 +1,13 @@
 /**
  * Creating an order, the purchase protocol of DESIGN.md: plan → dedup → Redis reserve (one atomic
- * script) → one MySQL transaction (order, items, status log, seat claims, conditional stock
- * update) → adopt (put the reservation back if Redis lost it meanwhile) → reply. When the MySQL
- * step fails, the compensation releases the reservation before the error goes back.
+ * script) → one MySQL transaction (order, items, status log, seat claims, buyer total,
+ * conditional stock update; by default shared with the creates of the same moment, see
+ * committer.ts) → adopt (put the reservation back if Redis lost it meanwhile) → reply. When the
+ * MySQL step surely failed, the compensation releases the reservation before the error goes
+ * back; when its outcome is unknown, nothing is released (reconcile decides later from MySQL).
  */
 import type { AppContext } from "#lib/platform/context.ts";
-import { isDbUnavailable, isDuplicateKey } from "#lib/platform/db.ts";
+import { isDbUnavailable } from "#lib/platform/db.ts";
 import { AppError, isAppError, unavailable } from "#lib/platform/errors.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import { recordOrderEvent, recordSoldOut } from "#lib/platform/metrics.ts";
@@ -26,7 +28,8 @@ import {
 } from "./dedup.ts";
 import { nextOrderNo } from "./order_numbers.ts";
 import { type CreateOrderInput, type OrderPlan, planOrder } from "./plan.ts";
-import { isConstraintViolation, orderStatements } from "./statements.ts";
+import { writeOrder, type WriteOutcome } from "./committer.ts";
+import { createRefusalOf, type NewOrderRow } from "./statements.ts";
 
 /** Creates an order and returns its number (the first order's number for a duplicate). */
 export async function createOrder(
@@ -66,11 +69,15 @@ async function placeOrder(
       return answer;
     }
     const ref = { orderNo, sessionId: plan.facts.sessionId, ticketId: plan.facts.ticketId };
+    let outcome: WriteOutcome;
     try {
-      await insertOrder(ctx, userId, orderNo, input, plan);
+      outcome = await writeOrder(ctx, newOrderRow(ctx, userId, orderNo, input, plan));
     } catch (e) {
       return await compensate(ctx, userId, input, dedup, ref, e);
     }
+    // Maybe committed: the reservation stays (releasing it could free the tickets of a real
+    // order); a retry with the same key waits for the row, or for reconcile's release.
+    if (outcome === "unknown") throw unavailable(`the outcome of order ${orderNo}`);
     await adopt(ctx, userId, ref, plan, reservedAt);
     recordOrderEvent("created");
     return orderNo;
@@ -140,7 +147,7 @@ async function compensate(
   ref: ReservationRef,
   e: unknown,
 ): Promise<string> {
-  const refusal = await refusalAfterReserve(ctx, userId, input, e);
+  const refusal = await refusalAfterReserve(ctx, userId, input, ref, e);
   if (dedup) {
     await recordFailedOutcome(ctx, userId, ref.sessionId, dedup.key, ref.orderNo, refusal);
   }
@@ -154,16 +161,30 @@ async function refusalAfterReserve(
   ctx: AppContext,
   userId: number,
   input: CreateOrderInput,
+  ref: ReservationRef,
   e: unknown,
 ): Promise<AppError | string> {
   if (isAppError(e)) return e;
-  if (isDuplicateKey(e) && input.idempotencyKey) {
-    // Redis lost the key but MySQL has the order: that order is the answer.
-    const [row] = await ctx.db.rows<{ order_no: string }>(
-      "SELECT order_no FROM orders WHERE user_id = ? AND idempotency_key = ?",
-      [userId, input.idempotencyKey],
-    ).catch(() => []);
-    if (row) return row.order_no;
+  switch (createRefusalOf(e)) {
+    case "stock":
+      return new AppError("SOLD_OUT", `tier ${ref.ticketId} is sold out`);
+    case "buyer_limit":
+      return new AppError(
+        "LIMIT_EXCEEDED",
+        `more tickets of tier ${ref.ticketId} than one buyer may have`,
+      );
+    case "seat":
+      return new AppError("SEAT_UNAVAILABLE", "seats not available: already in an order");
+    case "idempotency_key": {
+      if (!input.idempotencyKey) break;
+      // Redis lost the key but MySQL has the order: that order is the answer.
+      const [row] = await ctx.db.rows<{ order_no: string }>(
+        "SELECT order_no FROM orders WHERE user_id = ? AND idempotency_key = ?",
+        [userId, input.idempotencyKey],
+      ).catch(() => []);
+      if (row) return row.order_no;
+      break;
+    }
   }
   if (!isDbUnavailable(e)) {
     ctx.log.error("order insert failed", { error: e instanceof Error ? e.message : String(e) });
@@ -171,22 +192,17 @@ async function refusalAfterReserve(
   return unavailable("the database", e);
 }
 
-/**
- * The MySQL step of a create, as one transaction in one round trip: the order, its items, its
- * status log row, its seat claims and — last, so the hot tier's row lock is held only for the
- * time the server needs to commit — the stock. MySQL refuses oversell on its own: the stock
- * row's CHECK constraint (locked + sold <= total) fails the UPDATE, and nothing is committed.
- */
-async function insertOrder(
+/** The new order's row, as the create's transaction writes it. */
+function newOrderRow(
   ctx: AppContext,
   userId: number,
   orderNo: string,
   input: CreateOrderInput,
   plan: OrderPlan,
-): Promise<void> {
+): NewOrderRow {
   const { facts } = plan;
   const now = ctx.now();
-  const statements = orderStatements({
+  return {
     orderNo,
     userId,
     showId: facts.showId,
@@ -204,16 +220,6 @@ async function insertOrder(
     items: plan.items,
     slots: plan.slots,
     stockQuantity: plan.stockQuantity,
-  });
-  try {
-    await ctx.db.atomic(statements);
-  } catch (e) {
-    if (isConstraintViolation(e)) {
-      throw new AppError("SOLD_OUT", `tier ${facts.ticketId} is sold out`);
-    }
-    if (isDuplicateKey(e) && /seat_claims|PRIMARY/.test(String((e as Error).message))) {
-      throw new AppError("SEAT_UNAVAILABLE", "seats not available: already in an order");
-    }
-    throw e;
-  }
+    limitCount: facts.limitCount,
+  };
 }

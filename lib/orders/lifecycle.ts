@@ -154,6 +154,13 @@ async function releaseOrder(
     if (affectedRows === 0) return false;
     const q = stockQuantity(order);
     if (q > 0) {
+      // The buyer's total of the tier (MySQL's limit guard) before the stock: the lock order of
+      // a create's transaction too.
+      await tx.exec(
+        `UPDATE buyer_tier_totals SET quantity = quantity - LEAST(quantity, ?)
+          WHERE user_id = ? AND ticket_id = ?`,
+        [q, order.user_id, order.ticket_id],
+      );
       const moved = await tx.exec(
         `UPDATE ticket_stock SET locked_stock = locked_stock - ?, version = version + 1
           WHERE ticket_id = ? AND locked_stock >= ?`,

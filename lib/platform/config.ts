@@ -54,6 +54,14 @@ export interface Config {
    * keeps the other instances from running that job.
    */
   jobLeaseSeconds: number;
+  /**
+   * Group commit of creates (lib/orders/committer.ts): creates whose Redis reserve succeeded are
+   * written together, up to `orderBatchMax` a transaction, a batch leaving at most
+   * `orderBatchWaitMs` after its first order queued. Off: one transaction per create.
+   */
+  orderBatch: boolean;
+  orderBatchMax: number;
+  orderBatchWaitMs: number;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -109,6 +117,15 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["JOBS", "false: do not register the cron jobs (default true)"],
   ["COMPENSATION_MAX_ATTEMPTS", "attempts before a compensation needs a human (default 8)"],
   ["JOB_LEASE_SECONDS", "lease of a running job, renewed while it runs (default 30)"],
+  [
+    "ORDER_BATCH",
+    "false: one MySQL transaction per create instead of group commit (default true)",
+  ],
+  ["ORDER_BATCH_MAX", "most creates in one group-commit transaction (default 64)"],
+  [
+    "ORDER_BATCH_WAIT_MS",
+    "longest a create waits for others to join its transaction (default 1; 0: none)",
+  ],
 ];
 
 type Env = Record<string, string | undefined>;
@@ -184,6 +201,9 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     jobsEnabled: bool(read, "JOBS", true),
     compensationMaxAttempts: int(read, "COMPENSATION_MAX_ATTEMPTS", 8, 1, 100),
     jobLeaseSeconds: int(read, "JOB_LEASE_SECONDS", 30, 2, 3600),
+    orderBatch: bool(read, "ORDER_BATCH", true),
+    orderBatchMax: int(read, "ORDER_BATCH_MAX", 64, 1, 1000),
+    orderBatchWaitMs: int(read, "ORDER_BATCH_WAIT_MS", 1, 0, 1000),
   };
 }
 

@@ -34,6 +34,13 @@ export interface Db extends Queryable {
   atomic(
     statements: { sql: string; params?: SqlValue[] }[],
   ): Promise<{ affectedRows: number; insertId: number }[]>;
+  /**
+   * Makes sure the server session `threadId` (see `unknownOutcome`) has ended: KILLs it if it is
+   * still there, then waits until the server no longer lists it. After true, a transaction that
+   * session ran has either committed or never will, so looking its rows up tells which. False
+   * when that cannot be established now (the database does not answer, or the session lingers).
+   */
+  endSession(threadId: number): Promise<boolean>;
   /** Reads that may come from a replica (DATABASE_READ_URL). */
   readonly read: Queryable;
   /** Connections in use and requests waiting for one (for /metrics). */
@@ -137,15 +144,50 @@ export function createDb(options: DbOptions): Db {
           insertId: Number(h.insertId),
         }));
       } catch (e) {
+        const thread = isOutcomeUnknown(e) ? conn.threadId : undefined;
         try {
+          if (thread !== undefined) throw e; // never reuse a connection in an unknown state
           await conn.query("ROLLBACK");
         } catch {
           broken = true;
         }
-        throw classify(e);
+        const error = classify(e);
+        if (thread !== undefined && typeof error === "object" && error !== null) {
+          unknownOutcomes.set(error, thread);
+        }
+        throw error;
       } finally {
         if (broken) conn.destroy();
         else conn.release();
+      }
+    },
+    async endSession(threadId: number): Promise<boolean> {
+      const listed = async () => {
+        const [row] = await main.rows<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+            WHERE ID = ? AND USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1)`,
+          [threadId],
+        );
+        return Number(row.n) > 0;
+      };
+      try {
+        if (!(await listed())) return true;
+        await main.exec(`KILL CONNECTION ${Number(threadId)}`).catch((e) => {
+          // 1094: no such thread (it ended between the two statements).
+          if (
+            (e as { cause?: { errno?: number } })?.cause?.errno !== 1094 &&
+            (e as { errno?: number })?.errno !== 1094
+          ) throw e;
+        });
+        // KILL only flags the session; it ends (rolled back, or done committing) shortly after.
+        const deadline = Date.now() + END_SESSION_WAIT_MS;
+        while (await listed()) {
+          if (Date.now() > deadline) return false;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        return true;
+      } catch {
+        return false;
       }
     },
     poolStats() {
@@ -160,6 +202,35 @@ export function createDb(options: DbOptions): Db {
       if (readPool !== pool) await readPool.end();
     },
   };
+}
+
+/** How long endSession waits for a killed session to be gone. */
+const END_SESSION_WAIT_MS = 5_000;
+
+/** Errors of Db.atomic whose outcome is unknown, with the server session that ran the call. */
+const unknownOutcomes = new WeakMap<object, number>();
+
+/**
+ * The server session (thread id) of a failed Db.atomic call whose outcome is unknown: the
+ * statements were sent, or may have been, and the connection failed before the reply said how
+ * they ended — the COMMIT may have happened. Undefined for a failure that surely committed
+ * nothing (the server reported a statement's error, or no connection was had). Resolve with
+ * `Db.endSession` and then a look at the rows.
+ */
+export function unknownOutcome(e: unknown): number | undefined {
+  return typeof e === "object" && e !== null ? unknownOutcomes.get(e) : undefined;
+}
+
+/** The connection broke or timed out, or the server ended the session: no reply to trust. */
+function isOutcomeUnknown(e: unknown): boolean {
+  const err = e as { fatal?: boolean; code?: string };
+  return err?.fatal === true ||
+    ["ER_SERVER_SHUTDOWN", "ER_CONNECTION_KILLED", "ER_QUERY_INTERRUPTED"].includes(
+      String(err?.code),
+    ) ||
+    /Query inactivity timeout|Connection lost|closed state/i.test(
+      e instanceof Error ? e.message : "",
+    );
 }
 
 interface PoolInternals {

@@ -67,6 +67,13 @@ const scriptSeconds = new promClient.Histogram({
   registers: [registry],
 });
 
+const orderBatchSize = new promClient.Histogram({
+  name: "boxoffice_order_batch_size",
+  help: "Creates per group-commit transaction (ORDER_BATCH), a split batch counted per part",
+  buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+  registers: [registry],
+});
+
 const jobRuns = new promClient.Counter({
   name: "boxoffice_job_runs_total",
   help: "Background job runs by job name and outcome (ok, failed, skipped)",
@@ -125,6 +132,11 @@ export function recordSoldOut(): void {
 /** A seat hold attempt and how it ended: e.g. `held`, `taken`, `released`, `expired`. */
 export function recordSeatHold(outcome: string, count = 1): void {
   seatHolds.inc({ outcome }, count);
+}
+
+/** One group-commit transaction of `size` creates was sent. */
+export function recordOrderBatch(size: number): void {
+  orderBatchSize.observe(size);
 }
 
 /** One run of a background job: `ok`, `failed`, or `skipped` (another instance had the lock). */

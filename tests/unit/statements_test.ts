@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import {
+  batchStatements,
+  createRefusalOf,
   isConstraintViolation,
   type NewOrderRow,
   orderStatements,
@@ -23,6 +25,7 @@ const base: NewOrderRow = {
   items: [{ seatId: null, seatInfo: null, price: 99.9, quantity: 2 }],
   slots: [],
   stockQuantity: 2,
+  limitCount: 4,
 };
 
 /** Each placeholder has its parameter. */
@@ -30,7 +33,7 @@ function assertBalanced(s: { sql: string; params?: unknown[] }) {
   assert.equal((s.sql.match(/\?/g) ?? []).length, s.params?.length ?? 0, s.sql);
 }
 
-Deno.test("orderStatements: general admission — order, id, items, log, then the stock last", () => {
+Deno.test("orderStatements: general admission — order, id, items, log, buyer total, stock last", () => {
   const statements = orderStatements(base);
   statements.forEach(assertBalanced);
   assert.deepEqual(statements.map((s) => s.sql.trim().split(/\s+/).slice(0, 3).join(" ")), [
@@ -38,9 +41,12 @@ Deno.test("orderStatements: general admission — order, id, items, log, then th
     "SET @order_id =",
     "INSERT INTO order_items",
     "INSERT INTO order_status_log",
+    "INSERT INTO buyer_tier_totals",
     "UPDATE ticket_stock SET",
   ]);
-  const [order, , items, log, stock] = statements;
+  const [order, , items, log, totals, stock] = statements;
+  assert.deepEqual(totals.params, [5, 3, 2, 4]);
+  assert.match(totals.sql, /ON DUPLICATE KEY UPDATE quantity = quantity \+ VALUES\(quantity\)/);
   assert.match(order.sql, new RegExp(`\\?, ${ORDER_STATUS.PENDING_PAYMENT}, \\?`));
   assert.deepEqual(order.params!.slice(0, 8), [base.orderNo, 5, 1, 2, 3, 2, 99.9, 199.8]);
   assert.deepEqual(order.params!.slice(8, 13), [null, null, null, null, null], "no hourly part");
@@ -78,7 +84,8 @@ Deno.test("orderStatements: seats — one item and one claim per seat, seat clai
   const claims = statements[4];
   assert.match(claims.sql, /^INSERT INTO seat_claims/);
   assert.deepEqual(claims.params, [2, "11", 11, 2, "12", 12]);
-  assert.match(statements[5].sql, /UPDATE ticket_stock/);
+  assert.match(statements[5].sql, /INSERT INTO buyer_tier_totals/);
+  assert.match(statements[6].sql, /UPDATE ticket_stock/);
 });
 
 Deno.test("orderStatements: hourly — seat-hours claimed, no stock update", () => {
@@ -104,4 +111,66 @@ Deno.test("isConstraintViolation: MariaDB 4025 and MySQL 3819 only", () => {
   assert.equal(isConstraintViolation({ errno: 1062 }), false);
   assert.equal(isConstraintViolation(new Error("x")), false);
   assert.equal(isConstraintViolation(undefined), false);
+});
+
+Deno.test("batchStatements: one multi-row statement per table, one stock UPDATE per tier", () => {
+  const a = { ...base, orderNo: "20261130120000000123001", userId: 9 };
+  const b = {
+    ...base,
+    orderNo: "20261130120000000123002",
+    userId: 5,
+    ticketId: 4,
+    items: [
+      { seatId: 11, seatInfo: "A", price: 100, quantity: 1 },
+      { seatId: 12, seatInfo: "B", price: 100, quantity: 1 },
+    ],
+    slots: ["11", "12"],
+  };
+  const c = { ...base, orderNo: "20261130120000000123003", userId: 7, stockQuantity: 3 };
+  const statements = batchStatements([a, b, c]);
+  statements.forEach(assertBalanced);
+  assert.deepEqual(statements.map((s) => s.sql.trim().split(/\s+/).slice(0, 3).join(" ")), [
+    "INSERT INTO orders",
+    "INSERT INTO order_items",
+    "INSERT INTO order_status_log",
+    "INSERT INTO seat_claims",
+    "INSERT INTO buyer_tier_totals",
+    "UPDATE ticket_stock SET",
+    "UPDATE ticket_stock SET",
+  ]);
+  const [orders, items, log, claims, totals, stock3, stock4] = statements;
+  assert.equal((orders.sql.match(/\(\?, \?/g) ?? []).length, 3, "three order rows");
+  // Items and claims find their order by its number.
+  assert.equal((items.sql.match(/WHERE order_no = \?/g) ?? []).length, 4);
+  assert.deepEqual(items.params!.slice(0, 7), [3, null, null, 99.9, 2, 199.8, a.orderNo]);
+  assert.deepEqual(log.params, [a.orderNo, b.orderNo, c.orderNo]);
+  assert.deepEqual(claims.params, [2, "11", 11, b.orderNo, 2, "12", 12, b.orderNo]);
+  // Buyers sorted (the lock order of every batch); tiers' sums, by tier id.
+  assert.deepEqual(totals.params, [5, 4, 2, 4, 7, 3, 3, 4, 9, 3, 2, 4]);
+  assert.deepEqual(stock3.params, [5, 3]);
+  assert.deepEqual(stock4.params, [2, 4]);
+});
+
+Deno.test("batchStatements: a batch of one is the single-order transaction", () => {
+  assert.deepEqual(batchStatements([base]), orderStatements(base));
+  assert.throws(() => batchStatements([]));
+});
+
+Deno.test("createRefusalOf: which guard refused a create", () => {
+  const check = (table: string) => ({
+    errno: 4025,
+    message: `CONSTRAINT \`ck\` failed for \`db\`.\`${table}\``,
+  });
+  assert.equal(createRefusalOf(check("ticket_stock")), "stock");
+  assert.equal(createRefusalOf(check("buyer_tier_totals")), "buyer_limit");
+  const dup = (key: string) => ({
+    code: "ER_DUP_ENTRY",
+    message: `Duplicate entry 'x' for key '${key}'`,
+  });
+  assert.equal(createRefusalOf(dup("PRIMARY")), "seat");
+  assert.equal(createRefusalOf(dup("seat_claims.PRIMARY")), "seat");
+  assert.equal(createRefusalOf(dup("uk_orders_idempotency")), "idempotency_key");
+  assert.equal(createRefusalOf(dup("uk_orders_order_no")), "order_no");
+  assert.equal(createRefusalOf(new Error("boom")), "other");
+  assert.equal(createRefusalOf({ cause: check("ticket_stock") }), "stock");
 });

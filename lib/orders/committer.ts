@@ -1,0 +1,208 @@
+/**
+ * The MySQL step of a create: its transaction (order, items, status log, seat claims, buyer
+ * total, conditional stock update), written alone (ORDER_BATCH=off) or by the process's group
+ * committer together with the other creates queued at the same moment — one transaction, one
+ * round trip, one stock UPDATE per tier for the whole batch. A hot tier's row is then locked once
+ * per batch instead of once per order.
+ *
+ * Every create learns the outcome of its own order:
+ * - "committed": its row is in MySQL (written now, or found after an unknown outcome);
+ * - a thrown error: it is surely not in MySQL (its reservation may be released). A batch that a
+ *   guard refuses (stock CHECK, buyer limit CHECK, a seat claimed twice, a duplicate key, a value
+ *   that does not fit) is split in two, each half retried, until the offending orders are alone:
+ *   only they get the error, the others commit;
+ * - "unknown": the connection failed after the statements were sent and the outcome could not be
+ *   established. The reservation must stay: the reconcile job releases it after its grace period
+ *   if no order row appears.
+ * An unknown outcome is resolved before anyone is answered: the server session that ran the
+ * transaction is ended (Db.endSession), then the order numbers are looked up.
+ */
+import type { AppContext } from "#lib/platform/context.ts";
+import { unknownOutcome } from "#lib/platform/db.ts";
+import { isAppError } from "#lib/platform/errors.ts";
+import { errorFields } from "#lib/platform/log.ts";
+import { recordOrderBatch } from "#lib/platform/metrics.ts";
+import { batchStatements, type NewOrderRow, orderStatements } from "./statements.ts";
+
+export type WriteOutcome = "committed" | "unknown";
+
+/** Writes one create's transaction; see the module comment for the outcomes. */
+export function writeOrder(ctx: AppContext, row: NewOrderRow): Promise<WriteOutcome> {
+  if (!ctx.config.orderBatch) return writeAlone(ctx, row);
+  return committerOf(ctx).submit(row);
+}
+
+async function writeAlone(ctx: AppContext, row: NewOrderRow): Promise<WriteOutcome> {
+  try {
+    await ctx.db.atomic(orderStatements(row));
+    return "committed";
+  } catch (e) {
+    return await settleFailure(ctx, [row.orderNo], e);
+  }
+}
+
+/**
+ * After a failed transaction: rethrows `e` when nothing was committed for sure; when the outcome
+ * is unknown, ends the session that ran it and looks the orders up. All or nothing: the orders
+ * of one transaction are all there or none is.
+ */
+async function settleFailure(
+  ctx: AppContext,
+  orderNos: string[],
+  e: unknown,
+): Promise<WriteOutcome> {
+  const thread = unknownOutcome(e);
+  if (thread === undefined) throw e;
+  const committed = await lookUpAfterUnknown(ctx, thread, orderNos);
+  ctx.log.warn("order commit outcome was unknown", {
+    orders: orderNos.length,
+    first: orderNos[0],
+    resolved: committed === undefined ? "not now: left to reconcile" : committed,
+    ...errorFields(e),
+  });
+  if (committed === undefined) return "unknown";
+  if (committed) return "committed";
+  throw e;
+}
+
+/** Whether the orders are in MySQL once the session that wrote them ended; undefined: unknown. */
+async function lookUpAfterUnknown(
+  ctx: AppContext,
+  thread: number,
+  orderNos: string[],
+): Promise<boolean | undefined> {
+  if (!(await ctx.db.endSession(thread))) return undefined;
+  try {
+    const found = await ctx.db.rows<{ order_no: string }>(
+      `SELECT order_no FROM orders WHERE order_no IN (${orderNos.map(() => "?").join(", ")})`,
+      orderNos,
+    );
+    return found.length > 0;
+  } catch {
+    return undefined;
+  }
+}
+
+// ------------------------------------------------------------------ group commit
+
+interface Queued {
+  row: NewOrderRow;
+  resolve(outcome: WriteOutcome): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * Batches in flight at once. More than one lets the next batch's inserts run while the previous
+ * one holds the hot row for its COMMIT; the row lock serialises them where they meet.
+ */
+const MAX_IN_FLIGHT = 4;
+
+/**
+ * The queue of one process's creates waiting for a transaction. A batch leaves when it is full
+ * (ORDER_BATCH_MAX), or ORDER_BATCH_WAIT_MS after its first order queued, and only while fewer
+ * than MAX_IN_FLIGHT are in flight: under load, creates gather while earlier batches commit, so
+ * batches grow with the load without any wait at all.
+ */
+export class Committer {
+  #queue: Queued[] = [];
+  #inFlight = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #due = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly max: number,
+    private readonly waitMs: number,
+  ) {}
+
+  submit(row: NewOrderRow): Promise<WriteOutcome> {
+    return new Promise<WriteOutcome>((resolve, reject) => {
+      this.#queue.push({ row, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Creates queued or in flight (for tests and shutdown). */
+  get pending(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  #schedule(): void {
+    if (this.#queue.length === 0) return;
+    if (this.#queue.length >= this.max || this.#due) {
+      this.#flush();
+      return;
+    }
+    // The first order of a batch: it leaves after the wait (at least one turn of the event
+    // loop, so the creates of the same moment join it).
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.#due = true;
+      this.#flush();
+    }, this.waitMs);
+  }
+
+  #flush(): void {
+    while (this.#queue.length > 0 && this.#inFlight < MAX_IN_FLIGHT) {
+      const batch = this.#queue.splice(0, this.max);
+      this.#inFlight++;
+      this.#run(batch).finally(() => {
+        this.#inFlight--;
+        this.#schedule();
+      });
+    }
+    if (this.#queue.length === 0) {
+      this.#due = false;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** Commits `batch`, splitting it around the orders a guard refuses. Never throws. */
+  async #run(batch: Queued[]): Promise<void> {
+    recordOrderBatch(batch.length);
+    try {
+      await this.ctx.db.atomic(batchStatements(batch.map((q) => q.row)));
+      for (const q of batch) q.resolve("committed");
+      return;
+    } catch (e) {
+      if (batch.length > 1 && isOrderSpecific(e)) {
+        const half = Math.ceil(batch.length / 2);
+        // One half after the other: the first half's stock is counted before the second's.
+        await this.#run(batch.slice(0, half));
+        await this.#run(batch.slice(half));
+        return;
+      }
+      try {
+        const outcome = await settleFailure(this.ctx, batch.map((q) => q.row.orderNo), e);
+        for (const q of batch) q.resolve(outcome);
+      } catch (failure) {
+        for (const q of batch) q.reject(failure);
+      }
+    }
+  }
+}
+
+/**
+ * An error some order of the batch caused (a guard or a value the server refused): another
+ * batch without that order may commit. Not an unavailable database, a lock timeout or a
+ * deadlock, which would fail every part alike; nor an unknown outcome.
+ */
+function isOrderSpecific(e: unknown): boolean {
+  // Db classifies the database's unavailability (lock timeouts and deadlocks included) as an
+  // AppError; what is left with an SQLSTATE is the server refusing a statement.
+  if (isAppError(e) || unknownOutcome(e) !== undefined) return false;
+  return typeof (e as { sqlState?: unknown })?.sqlState === "string";
+}
+
+const committers = new WeakMap<AppContext, Committer>();
+
+/** The process's committer for this context (one queue per context, made on first use). */
+export function committerOf(ctx: AppContext): Committer {
+  let c = committers.get(ctx);
+  if (!c) {
+    c = new Committer(ctx, ctx.config.orderBatchMax, ctx.config.orderBatchWaitMs);
+    committers.set(ctx, c);
+  }
+  return c;
+}
