@@ -1,0 +1,214 @@
+/**
+ * Group commit of creates (lib/orders/committer.ts) against the real stores: a batch that one
+ * order makes fail commits everyone else; an unknown commit outcome (the connection lost around
+ * the COMMIT) is resolved by looking the order up, never by releasing blindly — with and
+ * without batching; MySQL's own per-buyer limit (buyer_tier_totals).
+ */
+import assert from "node:assert/strict";
+import { audit } from "#lib/ops/audit.ts";
+import { metricsText } from "#lib/platform/metrics.ts";
+import { suite, type TestEnv, testEnv, testStores, type TestUser } from "./support/env.ts";
+import { cutProxy } from "./support/mysql_cut_proxy.ts";
+import { parsePrometheusText, value } from "./support/prom_text.ts";
+import { createSale, type Sale, stockOf } from "./support/sale.ts";
+
+/** Every create of the test lands in one batch: a long wait, room for all. */
+const ONE_BATCH = { ORDER_BATCH: "true", ORDER_BATCH_MAX: "64", ORDER_BATCH_WAIT_MS: "400" };
+
+async function batchSizes(env: TestEnv) {
+  const families = parsePrometheusText(await metricsText(env.ctx));
+  return {
+    count: value(families, "boxoffice_order_batch_size_count"),
+    upTo8: value(families, "boxoffice_order_batch_size_bucket", { le: "8" }),
+  };
+}
+
+function create(env: TestEnv, sale: Sale, buyer: TestUser, quantity = 1) {
+  return env.call<string>("POST", "/api/order/create", {
+    token: buyer.token,
+    body: { ticketId: sale.ticketId, quantity },
+    headers: { "idempotency-key": `batch-${buyer.id}-${crypto.randomUUID()}` },
+  });
+}
+
+async function ordersOf(env: TestEnv, sale: Sale) {
+  return await env.ctx.db.rows<{ order_no: string; user_id: number; status: number }>(
+    "SELECT order_no, user_id, status FROM orders WHERE ticket_id = ?",
+    [sale.ticketId],
+  );
+}
+
+async function reservationHeld(env: TestEnv, sale: Sale, orderNo: string): Promise<boolean> {
+  const key = env.ctx.keys.reservations(sale.sessionId);
+  return Number(await env.ctx.redis.send(["HEXISTS", key, orderNo], key)) === 1;
+}
+
+suite(
+  "group commit: the order a guard refuses is refused alone, the batch commits",
+  async (t, env) => {
+    const n = 16;
+    await t.step("stock: MySQL has one ticket fewer than Redis believes", async () => {
+      const sale = await createSale(env, { stock: n + 1, limit: 4 });
+      const [first, ...buyers] = await env.users(n + 1);
+      // Redis's state is built by the first create; then MySQL loses a ticket behind its back.
+      assert.equal((await create(env, sale, first)).status, 200);
+      await env.ctx.db.exec(
+        "UPDATE ticket_stock SET total_stock = total_stock - 1 WHERE ticket_id = ?",
+        [
+          sale.ticketId,
+        ],
+      );
+      const before = await batchSizes(env);
+      const replies = await Promise.all(buyers.map((b) => create(env, sale, b)));
+      const after = await batchSizes(env);
+      assert.ok(
+        after.count - after.upTo8 > before.count - before.upTo8,
+        "a batch of more than 8 creates was sent",
+      );
+      const refused = replies.filter((r) => r.status !== 200);
+      assert.equal(refused.length, 1, JSON.stringify(refused.map((r) => r.body)));
+      assert.equal(refused[0].status, 409);
+      assert.equal(refused[0].body.error, "SOLD_OUT");
+      const rows = await ordersOf(env, sale);
+      assert.equal(rows.length, n, "the first order and n - 1 of the batch");
+      for (const r of replies.filter((r) => r.status === 200)) {
+        assert.ok(rows.some((o) => o.order_no === r.body.data), `order ${r.body.data} committed`);
+      }
+      const stock = await stockOf(env, sale);
+      assert.deepEqual(stock.mysql, { total: n, locked: n, sold: 0 });
+      // The refused order's reservation was given back: Redis counts the committed ones only.
+      assert.equal(stock.redis!.locked, n);
+    });
+
+    await t.step(
+      "buyer limit: MySQL already counts one buyer's tickets; Redis does not",
+      async () => {
+        const sale = await createSale(env, { stock: 100, limit: 2 });
+        const [first, greedy, ...others] = await env.users(n + 1);
+        assert.equal((await create(env, sale, first)).status, 200);
+        await env.ctx.db.exec(
+          "INSERT INTO buyer_tier_totals (user_id, ticket_id, quantity, limit_count) VALUES (?, ?, 2, 2)",
+          [greedy.id, sale.ticketId],
+        );
+        const before = await batchSizes(env);
+        const buyers = [...others.slice(0, 7), greedy, ...others.slice(7)];
+        const replies = await Promise.all(buyers.map((b) => create(env, sale, b, 2)));
+        const after = await batchSizes(env);
+        assert.ok(
+          after.count - after.upTo8 > before.count - before.upTo8,
+          "a batch of more than 8",
+        );
+        replies.forEach((r, i) => {
+          if (buyers[i] === greedy) {
+            assert.equal(r.status, 409, JSON.stringify(r.body));
+            assert.equal(r.body.error, "LIMIT_EXCEEDED");
+          } else assert.equal(r.status, 200, JSON.stringify(r.body));
+        });
+        const rows = await ordersOf(env, sale);
+        assert.equal(rows.length, n);
+        assert.ok(!rows.some((o) => o.user_id === greedy.id), "no order of the refused buyer");
+        const stock = await stockOf(env, sale);
+        assert.deepEqual(stock.mysql, { total: 100, locked: 2 * n - 1, sold: 0 });
+        assert.equal(stock.redis!.locked, 2 * n - 1);
+        const key = env.ctx.keys.tierBuyers(sale.sessionId, sale.ticketId);
+        assert.equal(await env.ctx.redis.send(["HGET", key, String(greedy.id)], key), null);
+        const report = await audit(env.ctx, { sessionIds: [sale.sessionId], graceMs: 0 });
+        assert.ok(report.ok, JSON.stringify(report.violations, null, 2));
+      },
+    );
+  },
+  ONE_BATCH,
+);
+
+suite(
+  "per-buyer limit in MySQL: counted by creates, given back by cancel and expiry",
+  async (t, env) => {
+    const sale = await createSale(env, { stock: 50, limit: 3 });
+    const [buyer] = await env.users(1);
+    const total = async () => {
+      const [row] = await env.ctx.db.rows<{ quantity: number }>(
+        "SELECT quantity FROM buyer_tier_totals WHERE user_id = ? AND ticket_id = ?",
+        [buyer.id, sale.ticketId],
+      );
+      return row?.quantity;
+    };
+    await t.step("two orders count 3 tickets; a cancel gives its 2 back", async () => {
+      const a = await create(env, sale, buyer, 2);
+      const b = await create(env, sale, buyer, 1);
+      assert.equal(a.status, 200);
+      assert.equal(b.status, 200);
+      assert.equal(await total(), 3);
+      const c = await env.call("PUT", `/api/order/cancel/${a.body.data}`, { token: buyer.token });
+      assert.equal(c.status, 200);
+      assert.equal(await total(), 1);
+    });
+    await t.step("MySQL refuses past the limit when Redis lets it through", async () => {
+      // Redis forgets what the buyer has (as after a partial rebuild); MySQL does not.
+      await env.ctx.db.exec(
+        "UPDATE buyer_tier_totals SET quantity = 3 WHERE user_id = ? AND ticket_id = ?",
+        [buyer.id, sale.ticketId],
+      );
+      const r = await create(env, sale, buyer, 1);
+      assert.equal(r.status, 409, JSON.stringify(r.body));
+      assert.equal(r.body.error, "LIMIT_EXCEEDED");
+      const stock = await stockOf(env, sale);
+      assert.equal(stock.mysql.locked, 1);
+      assert.equal(stock.redis!.locked, 1, "the refused order's reservation was released");
+    });
+  },
+  { ORDER_BATCH: "false" },
+);
+
+for (const batch of ["false", "true"]) {
+  Deno.test({
+    name: `unknown commit outcome (ORDER_BATCH=${batch}): looked up before anything is released`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn(t) {
+      const stores = await testStores();
+      const proxy = cutProxy(stores.databaseUrl);
+      let env: TestEnv | undefined;
+      try {
+        env = await testEnv(
+          { ORDER_BATCH: batch, ORDER_BATCH_WAIT_MS: "0", DB_POOL_SIZE: "4" },
+          { databaseUrl: proxy.url, redisUrl: stores.redisUrl },
+        );
+        const e = env;
+        const sale = await createSale(e, { stock: 10, limit: 4 });
+        const [a, b, c] = await e.users(3);
+        assert.equal((await create(e, sale, c)).status, 200, "state built, pool warm");
+
+        await t.step("lost after the COMMIT reached the server: the order stands", async () => {
+          const cut = proxy.cutNext("INSERT INTO orders", "after");
+          const r = await create(e, sale, a);
+          await cut;
+          assert.equal(r.status, 200, JSON.stringify(r.body));
+          const orderNo = r.body.data;
+          const rows = await ordersOf(e, sale);
+          assert.ok(rows.some((o) => o.order_no === orderNo && o.user_id === a.id));
+          assert.ok(await reservationHeld(e, sale, orderNo), "its reservation was not released");
+          const stock = await stockOf(e, sale);
+          assert.equal(stock.mysql.locked, 2);
+          assert.equal(stock.redis!.locked, 2);
+        });
+
+        await t.step("lost before it reached the server: released, 503", async () => {
+          const cut = proxy.cutNext("INSERT INTO orders", "before");
+          const r = await create(e, sale, b);
+          await cut;
+          assert.equal(r.status, 503, JSON.stringify(r.body));
+          const rows = await ordersOf(e, sale);
+          assert.ok(!rows.some((o) => o.user_id === b.id), "no order of buyer b");
+          const stock = await stockOf(e, sale);
+          assert.equal(stock.mysql.locked, 2);
+          assert.equal(stock.redis!.locked, 2, "buyer b's reservation was released");
+          const report = await audit(e.ctx, { sessionIds: [sale.sessionId], graceMs: 0 });
+          assert.ok(report.ok, JSON.stringify(report.violations, null, 2));
+        });
+      } finally {
+        await env?.close();
+        await proxy.close();
+      }
+    },
+  });
+}
