@@ -56,8 +56,10 @@ import * as $52 from "./routes/api/user/password.ts";
 import * as $53 from "./routes/api/user/register.ts";
 import * as $54 from "./routes/docs/[asset].ts";
 import * as $55 from "./routes/docs/index.ts";
-import * as $56 from "./routes/metrics.ts";
-import * as $57 from "./routes/openapi.json.ts";
+import * as $56 from "./routes/index.ts";
+import * as $57 from "./routes/metrics.ts";
+import * as $58 from "./routes/openapi.json.ts";
+import * as $59 from "./routes/web/[asset].ts";
 
 export const routes: readonly ManifestEntry[] = [
   {
@@ -341,13 +343,23 @@ export const routes: readonly ManifestEntry[] = [
     module: $55,
   },
   {
+    path: "/",
+    file: "routes/index.ts",
+    module: $56,
+  },
+  {
     path: "/metrics",
     file: "routes/metrics.ts",
-    module: $56,
+    module: $57,
   },
   {
     path: "/openapi.json",
     file: "routes/openapi.json.ts",
-    module: $57,
+    module: $58,
+  },
+  {
+    path: "/web/{asset}",
+    file: "routes/web/[asset].ts",
+    module: $59,
   },
 ];
