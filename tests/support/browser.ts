@@ -1,10 +1,9 @@
 /**
  * A headless Chromium for the page's end-to-end test: the Debian package `chromium`, driven by
- * playwright-core (tests only: not in main.ts's graph; playwright-core downloads no browser and
- * has no install script). Null when Chromium is not installed, so the test can say it skipped.
+ * playwright-core (tests/support/deps.ts). `chromiumInstalled()` tells the test whether to run or
+ * to say it skipped.
  */
-import { chromium } from "npm:playwright-core@1.65.1";
-import type { BrowserContext, Page } from "npm:playwright-core@1.65.1";
+import { type BrowserContext, chromium, type Page } from "./deps.ts";
 
 export type { BrowserContext, Page };
 
