@@ -48,6 +48,7 @@ if (config.demo && !config.adminUsername) {
   console.log(`  admin login: ${config.adminUsername} (password from ADMIN_PASSWORD)`);
 }
 console.log(`  API docs:    ${url}/docs`);
+console.log(`  buyer page:  ${url}/`);
 
 const log = createLogger(config.logLevel);
 let service: Service;

@@ -7,6 +7,7 @@
 import adoptReservation from "../../lua/adopt-reservation.lua" with { type: "text" };
 import confirm from "../../lua/confirm.lua" with { type: "text" };
 import countFailure from "../../lua/count-failure.lua" with { type: "text" };
+import holdBestSeats from "../../lua/hold-best-seats.lua" with { type: "text" };
 import holdSeats from "../../lua/hold-seats.lua" with { type: "text" };
 import readSlots from "../../lua/read-slots.lua" with { type: "text" };
 import rebuildSession from "../../lua/rebuild-session.lua" with { type: "text" };
@@ -33,6 +34,7 @@ export const SCRIPT_SOURCES = {
   "read-slots": readSlots,
   "renew-lease": renewLease,
   "adopt-reservation": adoptReservation,
+  "hold-best-seats": holdBestSeats,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_SOURCES;
