@@ -15,7 +15,7 @@
  * result.counts; // { due: 3, expired: 3, failed: 0 }
  * ```
  */
-import { sweepExpiredHolds } from "#lib/seating/seats.ts";
+import { sweepExpiredHolds } from "#lib/seating/sweeps.ts";
 import { compensationBacklog, retryCompensations } from "#lib/orders/compensations.ts";
 import type { AppContext } from "#lib/platform/context.ts";
 import { AppError, notFound } from "#lib/platform/errors.ts";

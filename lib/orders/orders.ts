@@ -26,8 +26,9 @@ import { errorFields } from "#lib/platform/log.ts";
 import { recordOrderEvent, recordSoldOut } from "#lib/platform/metrics.ts";
 import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
 import { limitOffset, type Page, pageOf, type PageRequest } from "#lib/platform/pages.ts";
-import { namingHours, planWindow, priceWindow } from "#lib/seating/hourly.ts";
-import { refuseDisabled, resolveSeats, type Seat } from "#lib/seating/seats.ts";
+import { namingHours, planWindow } from "#lib/seating/hourly.ts";
+import { priceWindow } from "#lib/seating/hourly_pricing.ts";
+import { refuseDisabled, resolveSeats, type Seat } from "#lib/seating/areas.ts";
 import { adoptReservation, reserveStock } from "#lib/sale/stock_gate.ts";
 import { assertOnSale, getTierFacts, type TierFacts } from "#lib/catalog/tier_facts.ts";
 
