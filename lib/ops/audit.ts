@@ -7,7 +7,10 @@
  * Redis lost is rebuilt on its next use, which is not a violation.
  */
 import type { AppContext } from "#lib/platform/context.ts";
+import { ACTIVE_STATUSES_SQL, ORDER_STATUS } from "#lib/orders/status.ts";
 import { readTierCounters } from "#lib/sale/stock_gate.ts";
+
+const { PENDING_PAYMENT: PENDING, PAID } = ORDER_STATUS;
 
 export interface AuditReport {
   ok: boolean;
@@ -50,8 +53,8 @@ export async function audit(ctx: AppContext, options: AuditOptions = {}): Promis
   >(
     `SELECT t.id, t.session_id, st.total_stock AS total, st.locked_stock AS locked,
             st.sold_stock AS sold,
-            CAST(COALESCE(SUM(CASE WHEN o.status = 0 THEN o.quantity END), 0) AS SIGNED) AS pending,
-            CAST(COALESCE(SUM(CASE WHEN o.status = 1 THEN o.quantity END), 0) AS SIGNED) AS paid
+            CAST(COALESCE(SUM(CASE WHEN o.status = ${PENDING} THEN o.quantity END), 0) AS SIGNED) AS pending,
+            CAST(COALESCE(SUM(CASE WHEN o.status = ${PAID} THEN o.quantity END), 0) AS SIGNED) AS paid
        FROM tickets t
        JOIN ticket_stock st ON st.ticket_id = t.id
        LEFT JOIN orders o ON o.ticket_id = t.id AND o.booking_start IS NULL
@@ -98,7 +101,7 @@ export async function audit(ctx: AppContext, options: AuditOptions = {}): Promis
   const doubleSeats = await db.rows<{ session_id: number; seat_id: number; orders: number }>(
     `SELECT o.session_id, i.seat_id, COUNT(*) AS orders
        FROM order_items i JOIN orders o ON o.id = i.order_id
-      WHERE i.seat_id IS NOT NULL AND o.status IN (0, 1) AND o.booking_start IS NULL
+      WHERE i.seat_id IS NOT NULL AND o.status ${ACTIVE_STATUSES_SQL} AND o.booking_start IS NULL
         AND o.session_id ${sessionFilter}
       GROUP BY o.session_id, i.seat_id HAVING COUNT(*) > 1`,
   );
@@ -109,7 +112,7 @@ export async function audit(ctx: AppContext, options: AuditOptions = {}): Promis
        JOIN order_items ib ON ib.seat_id = ia.seat_id AND ib.order_id > ia.order_id
        JOIN orders b ON b.id = ib.order_id
       WHERE a.session_id ${sessionFilter} AND a.booking_start IS NOT NULL
-        AND a.status IN (0, 1) AND b.status IN (0, 1)
+        AND a.status ${ACTIVE_STATUSES_SQL} AND b.status ${ACTIVE_STATUSES_SQL}
         AND a.booking_start < b.booking_end AND b.booking_start < a.booking_end
       LIMIT 100`,
   );
@@ -121,7 +124,7 @@ export async function audit(ctx: AppContext, options: AuditOptions = {}): Promis
   >(
     `SELECT o.user_id, o.ticket_id, CAST(SUM(o.quantity) AS SIGNED) AS n, t.limit_count
        FROM orders o JOIN tickets t ON t.id = o.ticket_id
-      WHERE o.status IN (0, 1) AND o.booking_start IS NULL AND o.session_id ${sessionFilter}
+      WHERE o.status ${ACTIVE_STATUSES_SQL} AND o.booking_start IS NULL AND o.session_id ${sessionFilter}
       GROUP BY o.user_id, o.ticket_id HAVING SUM(o.quantity) > t.limit_count`,
   );
   check("4. no buyer over the tier's limit", overLimit.length, overLimit);
@@ -130,7 +133,7 @@ export async function audit(ctx: AppContext, options: AuditOptions = {}): Promis
   const late = await db.rows<{ order_no: string; status: number }>(
     `SELECT order_no, status FROM orders
       WHERE session_id ${sessionFilter}
-        AND ((status = 1 AND pay_time > expire_at) OR (status = 0 AND expire_at < ?))
+        AND ((status = ${PAID} AND pay_time > expire_at) OR (status = ${PENDING} AND expire_at < ?))
       LIMIT 100`,
     [new Date(ctx.now() - Math.max(graceMs, 60_000) * 5)],
   );
@@ -164,7 +167,7 @@ export async function audit(ctx: AppContext, options: AuditOptions = {}): Promis
         }
       }
       const pending = await db.rows<{ order_no: string }>(
-        "SELECT order_no FROM orders WHERE session_id = ? AND status = 0 AND created_at < ?",
+        `SELECT order_no FROM orders WHERE session_id = ? AND status = ${PENDING} AND created_at < ?`,
         [s, new Date(ctx.now() - graceMs)],
       );
       const reserved = new Set(entries.map(([no]) => no));

@@ -22,7 +22,8 @@ import { AppError, notFound } from "#lib/platform/errors.ts";
 import { acquireLease } from "#lib/platform/leases.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import { recordJobRun } from "#lib/platform/metrics.ts";
-import { expireOrder } from "#lib/orders/orders.ts";
+import { expireOrder } from "#lib/orders/lifecycle.ts";
+import { ORDER_STATUS } from "#lib/orders/status.ts";
 import { reconcile } from "./reconcile.ts";
 
 export type JobCounts = Record<string, number>;
@@ -65,7 +66,7 @@ const SKIPS_KEPT = 10;
 
 async function expireOrders(ctx: AppContext, signal: AbortSignal): Promise<JobCounts> {
   const due = await ctx.db.rows<{ order_no: string }>(
-    `SELECT order_no FROM orders WHERE status = 0 AND expire_at <= ?
+    `SELECT order_no FROM orders WHERE status = ${ORDER_STATUS.PENDING_PAYMENT} AND expire_at <= ?
       ORDER BY expire_at LIMIT ?`,
     [new Date(ctx.now()), EXPIRE_BATCH],
   );

@@ -19,6 +19,7 @@
  * from MySQL (invalidate, then rebuild under the session's lock).
  */
 import type { AppContext } from "#lib/platform/context.ts";
+import { ORDER_STATUS } from "#lib/orders/status.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import {
   invalidateSession,
@@ -89,7 +90,7 @@ async function activeSessions(ctx: AppContext, after: number, limit: number): Pr
       WHERE s.id > ?
         AND EXISTS (SELECT 1 FROM tickets t WHERE t.session_id = s.id)
         AND (s.end_time > ? OR EXISTS (
-              SELECT 1 FROM orders o WHERE o.session_id = s.id AND o.status = 0))
+              SELECT 1 FROM orders o WHERE o.session_id = s.id AND o.status = ${ORDER_STATUS.PENDING_PAYMENT}))
       ORDER BY s.id LIMIT ?`,
     [after, new Date(ctx.now()), limit],
   );

@@ -5,6 +5,8 @@
  * digits and counter in the same millisecond — MySQL's unique key turns that into a retryable
  * 503, never a shared order.
  */
+import { notFound } from "#lib/platform/errors.ts";
+
 const processPart = String(crypto.getRandomValues(new Uint16Array(1))[0] % 1000).padStart(3, "0");
 let counter = 0;
 
@@ -15,3 +17,13 @@ export function nextOrderNo(nowMs: number): string {
 }
 
 export const ORDER_NO = /^\d{23}$/;
+
+/**
+ * The column an order reference names: an order number, or a numeric id. Anything else is not
+ * an order (404, as for an order that does not exist).
+ */
+export function orderRefColumn(ref: string): "order_no" | "id" {
+  if (ORDER_NO.test(ref)) return "order_no";
+  if (/^[1-9]\d{0,15}$/.test(ref)) return "id";
+  throw notFound(`order ${ref}`);
+}

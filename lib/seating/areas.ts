@@ -8,7 +8,7 @@ import type { AppContext } from "#lib/platform/context.ts";
 import { invalid, notFound } from "#lib/platform/errors.ts";
 import { INTERNET_CAFE } from "#lib/catalog/shows.ts";
 import { contextCache } from "#lib/platform/context_cache.ts";
-import { seatUnavailable } from "./slots.ts";
+import { seatUnavailable } from "#lib/sale/replies.ts";
 
 export const MAX_SEATS_PER_REQUEST = 10;
 const STATIC_TTL_MS = 5_000;

@@ -4,20 +4,17 @@
  * so an abandoned hold lapses by itself; the buyer's hold index in the session counts them.
  */
 import type { AppContext } from "#lib/platform/context.ts";
-import { AppError, invalid, unavailable } from "#lib/platform/errors.ts";
+import { invalid } from "#lib/platform/errors.ts";
 import { recordSeatHold } from "#lib/platform/metrics.ts";
-import { rebuildSession } from "#lib/sale/session_rebuild.ts";
+import { holdSeatsScript, releaseHoldsScript } from "#lib/sale/calls.ts";
+import { refusalError } from "#lib/sale/replies.ts";
+import { withBuiltSession } from "#lib/sale/session_rebuild.ts";
 import { MAX_SEATS_PER_REQUEST, refuseDisabled, resolveSeats } from "./areas.ts";
-import { slotKeys } from "./live_state.ts";
-import { seatUnavailable } from "./slots.ts";
 
 export interface HoldResult {
   seatIds: number[];
   expireTime: Date;
 }
-
-/** hold-seats.lua's reply: { code, detail } (see its header). */
-type HoldReply = [number, number | string];
 
 /** Holds the slots for the buyer, all or none (409 SEAT_UNAVAILABLE naming those in the way). */
 export async function holdSlots(
@@ -27,41 +24,18 @@ export async function holdSlots(
   slots: string[],
   cap = MAX_SEATS_PER_REQUEST,
 ): Promise<Date> {
-  const keys = [...slotKeys(ctx, sessionId, slots), ctx.keys.heldBy(sessionId, userId)];
-  const args = [userId, ctx.now(), ctx.config.seatHoldSeconds * 1000, cap, ...slots];
-  const [code, detail] = await holdBuilt(
+  const holdMs = ctx.config.seatHoldSeconds * 1000;
+  const reply = await withBuiltSession(
     ctx,
     sessionId,
-    () => ctx.scripts.run<HoldReply>("hold-seats", keys, args),
+    () => holdSeatsScript(ctx, { userId, sessionId, slots, holdMs, cap }),
   );
-  if (code === 1) {
+  if (reply.outcome === "held") {
     recordSeatHold("held", slots.length);
-    return new Date(Number(detail));
+    return new Date(reply.expireAt);
   }
-  if (code === -3) {
-    recordSeatHold("taken");
-    throw seatUnavailable(String(detail).split(","));
-  }
-  recordSeatHold("over-limit");
-  throw new AppError(
-    "LIMIT_EXCEEDED",
-    `at most ${cap} held at once per buyer in this session; you hold ${detail}`,
-    { detail: { limit: cap, held: Number(detail) } },
-  );
-}
-
-/** Not built → rebuild → hold once more (the session's rebuild-and-retry, for hold-seats). */
-async function holdBuilt(
-  ctx: AppContext,
-  sessionId: number,
-  hold: () => Promise<HoldReply>,
-): Promise<HoldReply> {
-  for (let attempt = 0;; attempt++) {
-    const reply = await hold();
-    if (reply[0] !== 0) return reply;
-    if (attempt > 0) throw unavailable(`the sale state of session ${sessionId}`);
-    await rebuildSession(ctx, sessionId);
-  }
+  recordSeatHold(reply.refusal.code === "SEAT_UNAVAILABLE" ? "taken" : "over-limit");
+  throw refusalError(reply.refusal, { kind: "hold", cap });
 }
 
 /** Releases the buyer's own holds on the slots; others' holds are untouched. */
@@ -71,11 +45,7 @@ export async function releaseSlots(
   sessionId: number,
   slots: string[],
 ): Promise<number> {
-  const keys = [
-    ...slots.map((slot) => ctx.keys.hold(sessionId, slot)),
-    ctx.keys.heldBy(sessionId, userId),
-  ];
-  const released = await ctx.scripts.run<number>("release-holds", keys, [userId, ...slots]);
+  const released = await releaseHoldsScript(ctx, userId, sessionId, slots);
   if (released > 0) recordSeatHold("released", released);
   return released;
 }

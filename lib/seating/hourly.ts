@@ -10,7 +10,8 @@ import { venueSettings } from "#lib/catalog/hourly_venues.ts";
 import { MAX_SEATS_PER_REQUEST, refuseDisabled, resolveSeats, type Seat } from "./areas.ts";
 import { holdSlots, releaseSlots } from "./holds.ts";
 import { checkWindow, describeSlot, type WindowFields } from "./hour_windows.ts";
-import { seatUnavailable, slotOf } from "./slots.ts";
+import { seatUnavailable } from "#lib/sale/replies.ts";
+import { slotOf } from "./slots.ts";
 
 /** Turns a SEAT_UNAVAILABLE on slots into one naming seats and hours. */
 export async function namingHours<T>(seats: Seat[], fn: () => Promise<T>): Promise<T> {

@@ -1,16 +1,15 @@
 /**
  * Slots, the unit the seat scripts work on, as values: a slot is a seat id ("12"), or a
  * seat-hour "seatId@epochMinute" of the hour's start for bookings by the hour. Pure: encoding,
- * decoding read-slots.lua's reply, and the one SEAT_UNAVAILABLE refusal. Which slot is taken is
- * decided in Lua only (lua/includes/slots.lua).
+ * and decoding read-slots.lua's reply. Which slot is taken is decided in Lua only
+ * (lua/includes/slots.lua); the refusal naming slots in the way is lib/sale/replies.ts's
+ * seatUnavailable.
  *
  * ```ts
  * slotOf(12, Date.UTC(2026, 0, 1, 20)); // "12@29454960"
  * parseSlot("12@29454960"); // { seatId: 12, hourStart: 1767297600000 }
  * ```
  */
-import { AppError } from "#lib/platform/errors.ts";
-
 /** The live state of one slot as read-slots.lua reports it. */
 export interface SlotState {
   state: "disabled" | "sold" | "pending" | "held" | "free";
@@ -55,14 +54,4 @@ export function decodeSlotStates(reply: (string | number)[], count: number): Slo
     };
   }
   return out;
-}
-
-/**
- * The 409 SEAT_UNAVAILABLE for slots in the way, the one place its message is written. `named`
- * replaces the slots in the message (seat codes and hours) and travels as `detail.hours`.
- */
-export function seatUnavailable(slots: string[], named?: string[]): AppError {
-  return new AppError("SEAT_UNAVAILABLE", `seats not available: ${(named ?? slots).join(", ")}`, {
-    detail: named ? { seats: slots, hours: named } : { seats: slots },
-  });
 }

@@ -1,7 +1,8 @@
 // Slots as values: encoding, decoding read-slots.lua's reply, the SEAT_UNAVAILABLE refusal. No store.
 import assert from "node:assert/strict";
 import { AppError } from "#lib/platform/errors.ts";
-import { decodeSlotStates, FREE, parseSlot, seatUnavailable, slotOf } from "#lib/seating/slots.ts";
+import { seatUnavailable } from "#lib/sale/replies.ts";
+import { decodeSlotStates, FREE, parseSlot, slotOf } from "#lib/seating/slots.ts";
 
 Deno.test("slotOf() and parseSlot(): a seat, and a seat-hour by the minute of its start", () => {
   const hour = Date.parse("2026-12-01T14:00:00Z");

@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Id, text, Time } from "#http/schemas.ts";
-import { createOrder } from "#lib/orders/orders.ts";
+import { createOrder } from "#lib/orders/create.ts";
 
 export const POST = defineRoute({
   summary: "Create an order; the reply is its order number",
