@@ -55,3 +55,19 @@ export function decodeSlotStates(reply: (string | number)[], count: number): Slo
   }
   return out;
 }
+
+/**
+ * Why a hold key is stray, or null when it is not: it lost its TTL (it would never lapse), or
+ * its slot is in an order (`claim`, "orderNo|p" or "orderNo|s") or its seat is disabled, where a
+ * hold blocks nothing useful and only misleads a reader. The one rule of the hold sweep and of
+ * reconcile.
+ */
+export function strayHoldReason(
+  ttlMs: number,
+  slot: { claim: string | null; disabled: boolean },
+): string | null {
+  if (ttlMs === -1) return "no expiry";
+  if (slot.claim) return `slot in order ${slot.claim}`;
+  if (slot.disabled) return "seat disabled";
+  return null;
+}

@@ -5,6 +5,7 @@
 import type { AppContext } from "#lib/platform/context.ts";
 import { escapeGlob } from "#lib/platform/redis.ts";
 import { readSlots } from "./live_state.ts";
+import { strayHoldReason } from "./slots.ts";
 
 /**
  * Deletes stray holds of a session: hold keys on seats that are disabled or in an order, and
@@ -28,8 +29,13 @@ export async function sweepStrayHolds(
   for (let i = 0; i < found.length; i++) {
     const key = found[i];
     const ttl = Number(await ctx.redis.send(["PTTL", key], key));
-    const stray = ttl === -1 || (states[i].state !== "held" && states[i].state !== "free");
-    if (stray) removed += Number(await ctx.redis.send(["DEL", key], key));
+    const { state } = states[i];
+    const inOrder = state === "sold" || state === "pending";
+    const stray = strayHoldReason(ttl, {
+      claim: inOrder ? state : null,
+      disabled: state === "disabled",
+    });
+    if (stray !== null) removed += Number(await ctx.redis.send(["DEL", key], key));
   }
   return { scanned: found.length, removed };
 }

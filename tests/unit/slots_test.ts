@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { AppError } from "#lib/platform/errors.ts";
 import { seatUnavailable } from "#lib/sale/replies.ts";
-import { decodeSlotStates, FREE, parseSlot, slotOf } from "#lib/seating/slots.ts";
+import { decodeSlotStates, FREE, parseSlot, slotOf, strayHoldReason } from "#lib/seating/slots.ts";
 
 Deno.test("slotOf() and parseSlot(): a seat, and a seat-hour by the minute of its start", () => {
   const hour = Date.parse("2026-12-01T14:00:00Z");
@@ -41,4 +41,11 @@ Deno.test("seatUnavailable(): one message, naming the slots or their description
   const named = seatUnavailable(["3@1"], ["A-01-03 2026-12-01 22:00-23:00"]);
   assert.equal(named.message, "seats not available: A-01-03 2026-12-01 22:00-23:00");
   assert.deepEqual(named.detail, { seats: ["3@1"], hours: ["A-01-03 2026-12-01 22:00-23:00"] });
+});
+
+Deno.test("strayHoldReason(): a hold without TTL, on a claimed slot or a disabled seat", () => {
+  assert.equal(strayHoldReason(5_000, { claim: null, disabled: false }), null);
+  assert.equal(strayHoldReason(-1, { claim: null, disabled: false }), "no expiry");
+  assert.equal(strayHoldReason(5_000, { claim: "B1|p", disabled: true }), "slot in order B1|p");
+  assert.equal(strayHoldReason(5_000, { claim: null, disabled: true }), "seat disabled");
 });

@@ -1,12 +1,14 @@
 /**
- * Seat consistency: MySQL and Redis side by side for seats of one session, and a repair by
- * rebuilding the session from MySQL when they disagree.
+ * Seat consistency (`/api/seat-consistency/...`): MySQL and Redis side by side for seats of one
+ * session, judged by the expected slot states of expected.ts, and a repair by rebuilding the
+ * session from MySQL when they disagree.
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { invalidateSession, rebuildSession } from "#lib/sale/session_rebuild.ts";
-import { resolveSeats } from "./areas.ts";
-import { readSlots } from "./live_state.ts";
-import type { SlotState } from "./slots.ts";
+import { resolveSeats } from "#lib/seating/areas.ts";
+import { readSlots } from "#lib/seating/live_state.ts";
+import type { SlotState } from "#lib/seating/slots.ts";
+import { expectedSlotStates } from "./expected.ts";
 
 export interface SeatConsistency {
   seatId: number;
@@ -36,11 +38,7 @@ export async function seatConsistency(
     const claim = bySeat.get(seat.id);
     const state = states?.[i].state ?? null;
     const holder = states?.[i].holder ?? null;
-    const expected: SlotState["state"][] = seat.disabled
-      ? ["disabled"]
-      : claim
-      ? [claim.status === 1 ? "sold" : "pending"]
-      : ["free", "held"];
+    const expected = expectedSlotStates(seat.disabled, claim?.status);
     return {
       seatId: seat.id,
       sessionId: session,
