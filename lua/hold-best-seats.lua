@@ -30,7 +30,11 @@ Returns { code, detail, ... }:
   -2, slots held           LIMIT_EXCEEDED: the buyer would hold more than ARGV[4] (nothing held)
   -3, 0                    SEAT_UNAVAILABLE: nothing suitable is free (nothing held)
 Errors   "ERR bad ..." when an argument is malformed (nothing written)
+
+Includes includes/slots (slot_taken: the one "is this slot taken" rule; the buyer's own hold is
+free to them, so asking again returns the same seats and extends their hold)
 ]]
+--- @include "includes/slots"
 local user = ARGV[1]
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
@@ -69,21 +73,11 @@ local blocks, order = {}, {}
 for b = 1, B do blocks[b] = tonumber(ARGV[at + b]) end
 for i = 1, S do order[i] = tonumber(ARGV[at + B + i]) end
 
--- TODO(include): slot-taken — the rule of hold-seats.lua: a slot is taken when it is in an
--- order, its seat is disabled, or another buyer holds it (the buyer's own hold is free to them,
--- so asking again returns the same seats and extends their hold).
-local function slot_taken(slot, seat, hold_key)
-  if redis.call("HEXISTS", KEYS[2], slot) == 1 then return true end
-  if redis.call("SISMEMBER", KEYS[3], seat) == 1 then return true end
-  local hold = redis.call("GET", hold_key)
-  return hold ~= false and string.match(hold, "^(%d+)|") ~= user
-end
-
 local free = {}
 for i = 1, S do
   local ok = true
   for j = 1, H do
-    if slot_taken(id[i] .. suffix[j], id[i], KEYS[3 + (i - 1) * H + j]) then
+    if slot_taken(KEYS[2], KEYS[3], KEYS[3 + (i - 1) * H + j], id[i] .. suffix[j], id[i], user) then
       ok = false
       break
     end

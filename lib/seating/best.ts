@@ -14,17 +14,21 @@
  * seats, a gap or a row's end, and only when every free block would, the best of those.
  */
 import type { AppContext } from "#lib/platform/context.ts";
-import { AppError, invalid, unavailable } from "#lib/platform/errors.ts";
+import { AppError, invalid } from "#lib/platform/errors.ts";
 import { recordSeatHold } from "#lib/platform/metrics.ts";
-import { rebuildSession } from "#lib/sale/session_rebuild.ts";
+import { holdBestSeatsScript } from "#lib/sale/calls.ts";
+import { refusalError } from "#lib/sale/replies.ts";
+import { withBuiltSession } from "#lib/sale/session_rebuild.ts";
+import { getHourlySettings } from "#lib/catalog/hourly_venues.ts";
 import {
   type Area,
   areasOfSession,
   areaWithSeats,
   MAX_SEATS_PER_REQUEST,
   type Seat,
-} from "./seats.ts";
-import { checkWindow, getHourlySettings, slotOf } from "./hourly.ts";
+} from "./areas.ts";
+import { checkWindow } from "./hour_windows.ts";
+import { slotOf } from "./slots.ts";
 
 /** The position of a seat, as far as ranking goes. */
 export interface Place {
@@ -166,63 +170,44 @@ async function holdBestInArea(
   const suffixes = hourStarts
     ? hourStarts.map((h) => slotOf(0, h).slice(1)) // "@<minute>"
     : [""];
-  const k = ctx.keys;
-  const sid = area.sessionId;
-  const keys = [
-    k.sessionReady(sid),
-    k.claims(sid),
-    k.disabledSeats(sid),
-    ...seats.flatMap((s) => suffixes.map((x) => k.hold(sid, `${s.id}${x}`))),
-    k.heldBy(sid, userId),
-  ];
   // Seats come from the database ordered by row, then seat number.
   const blocks = rankBlocks(seats, input.count, area.cols);
   const order = rankSeats(seats, area.cols);
   // A buyer may hold up to 10 seats, or 10 seats for the longest window of an hourly venue.
   const cap = hourStarts ? MAX_SEATS_PER_REQUEST * 24 : MAX_SEATS_PER_REQUEST;
-  const args: (string | number)[] = [
-    userId,
-    ctx.now(),
-    ctx.config.seatHoldSeconds * 1000,
-    cap,
-    input.count,
-    input.adjacent === false ? 0 : 1,
-    seats.length,
-    suffixes.length,
-    ...suffixes,
-    ...seats.map((s) => `${s.id}:${s.rowNum}:${s.seatNum}`),
-    blocks.length,
-    ...blocks.map((b) => b + 1),
-    ...order.map((i) => i + 1),
-  ];
-  for (let attempt = 0;; attempt++) {
-    const reply = await ctx.scripts.run<(number | string)[]>("hold-best-seats", keys, args);
-    const [code, detail] = reply;
-    if (code === 1) {
-      const picked = reply.slice(2).map((i) => seats[Number(i) - 1]);
-      recordSeatHold("held", picked.length * suffixes.length);
-      return {
-        areaId: area.id,
-        seatIds: picked.map((s) => s.id),
-        seats: picked.map((s) => ({
-          id: s.id,
-          seatCode: s.seatCode,
-          rowNum: s.rowNum,
-          seatNum: s.seatNum,
-        })),
-        expireTime: new Date(Number(detail)),
-      };
-    }
-    if (code === -3) return null;
-    if (code === -2) {
-      recordSeatHold("over-limit");
-      throw new AppError(
-        "LIMIT_EXCEEDED",
-        `at most ${cap} held at once per buyer in this session; you hold ${detail}`,
-        { detail: { limit: cap, held: Number(detail) } },
-      );
-    }
-    if (attempt > 0) throw unavailable(`the sale state of session ${sid}`);
-    await rebuildSession(ctx, sid);
+  const reply = await withBuiltSession(ctx, area.sessionId, () =>
+    holdBestSeatsScript(ctx, {
+      userId,
+      sessionId: area.sessionId,
+      seatIds: seats.map((s) => s.id),
+      suffixes,
+      holdMs: ctx.config.seatHoldSeconds * 1000,
+      cap,
+      count: input.count,
+      adjacent: input.adjacent !== false,
+      candidates: [
+        ...seats.map((s) => `${s.id}:${s.rowNum}:${s.seatNum}`),
+        blocks.length,
+        ...blocks.map((b) => b + 1),
+        ...order.map((i) => i + 1),
+      ],
+    }));
+  if (reply.outcome === "nothing-suitable") return null;
+  if (reply.outcome === "refused") {
+    recordSeatHold("over-limit");
+    throw refusalError(reply.refusal, { kind: "hold", cap });
   }
+  const picked = reply.seatIndices.map((i) => seats[i]);
+  recordSeatHold("held", picked.length * suffixes.length);
+  return {
+    areaId: area.id,
+    seatIds: picked.map((s) => s.id),
+    seats: picked.map((s) => ({
+      id: s.id,
+      seatCode: s.seatCode,
+      rowNum: s.rowNum,
+      seatNum: s.seatNum,
+    })),
+    expireTime: new Date(reply.expireAt),
+  };
 }
