@@ -5,8 +5,9 @@
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { invalid } from "#lib/platform/errors.ts";
-import { planWindow, priceWindow } from "#lib/seating/hourly.ts";
-import { refuseDisabled, resolveSeats, type Seat } from "#lib/seating/seats.ts";
+import { planWindow } from "#lib/seating/hourly.ts";
+import { priceWindow } from "#lib/seating/hourly_pricing.ts";
+import { refuseDisabled, resolveSeats, type Seat } from "#lib/seating/areas.ts";
 import { assertOnSale, getTierFacts, type TierFacts } from "#lib/catalog/tier_facts.ts";
 import { totalOf } from "./pricing.ts";
 

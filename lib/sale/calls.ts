@@ -8,6 +8,7 @@ import {
   ADOPT,
   CONFIRM,
   HOLD,
+  HOLD_BEST,
   NOT_BUILT,
   type NotBuilt,
   READ_SLOTS,
@@ -199,6 +200,72 @@ export async function holdSeatsScript(
   const refusal = refusalOf(code, detail);
   if (!refusal) throw new Error(`hold-seats.lua returned an unknown code ${code}`);
   return { outcome: "refused", refusal };
+}
+
+export interface HoldBestInput {
+  userId: number;
+  sessionId: number;
+  /** Hold keys are per slot: the seat ids, and per seat the suffixes of the window's hours. */
+  seatIds: number[];
+  /** "" for a seat; "@<minute>" per hour of an hourly window. */
+  suffixes: string[];
+  holdMs: number;
+  cap: number;
+  count: number;
+  adjacent: boolean;
+  /** The ranked candidates (lib/seating/best.ts): seats, block starts and seat order. */
+  candidates: (string | number)[];
+}
+
+export type HoldBestReply =
+  | { outcome: "held"; expireAt: number; seatIndices: number[] }
+  | { outcome: "nothing-suitable" }
+  | { outcome: "refused"; refusal: Refusal };
+
+/** lua/hold-best-seats.lua; seat indices are 0-based into `seatIds`. */
+export async function holdBestSeatsScript(
+  ctx: AppContext,
+  input: HoldBestInput,
+): Promise<HoldBestReply | NotBuilt> {
+  const k = ctx.keys;
+  const sid = input.sessionId;
+  const keys = [
+    k.sessionReady(sid),
+    k.claims(sid),
+    k.disabledSeats(sid),
+    ...input.seatIds.flatMap((id) => input.suffixes.map((x) => k.hold(sid, `${id}${x}`))),
+    k.heldBy(sid, input.userId),
+  ];
+  const args: (string | number)[] = [
+    input.userId,
+    ctx.now(),
+    input.holdMs,
+    input.cap,
+    input.count,
+    input.adjacent ? 1 : 0,
+    input.seatIds.length,
+    input.suffixes.length,
+    ...input.suffixes,
+    ...input.candidates,
+  ];
+  const reply = await ctx.scripts.run<(number | string)[]>("hold-best-seats", keys, args);
+  const [code, detail] = reply;
+  switch (code) {
+    case HOLD_BEST.HELD:
+      return {
+        outcome: "held",
+        expireAt: Number(detail),
+        seatIndices: reply.slice(2).map((i) => Number(i) - 1),
+      };
+    case HOLD_BEST.NOT_READY:
+      return NOT_BUILT;
+    case HOLD_BEST.NOTHING_SUITABLE:
+      return { outcome: "nothing-suitable" };
+    case HOLD_BEST.LIMIT_EXCEEDED:
+      return { outcome: "refused", refusal: { code: "LIMIT_EXCEEDED", held: Number(detail) } };
+    default:
+      throw new Error(`hold-best-seats.lua returned an unknown code ${code}`);
+  }
 }
 
 /** lua/release-holds.lua: the number of the buyer's holds released. */

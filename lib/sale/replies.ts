@@ -23,6 +23,14 @@ export const HOLD = {
   SEAT_UNAVAILABLE: -3,
 } as const;
 
+/** lua/hold-best-seats.lua: `{ code, detail, seat indices... }`. */
+export const HOLD_BEST = {
+  HELD: 1,
+  NOT_READY: 0,
+  LIMIT_EXCEEDED: -2,
+  NOTHING_SUITABLE: -3,
+} as const;
+
 /** lua/read-slots.lua: the first element of the reply. */
 export const READ_SLOTS = { READ: 1, NOT_READY: 0 } as const;
 
@@ -100,9 +108,13 @@ export function refusalError(refusal: Refusal, context: RefusalContext): AppErro
   }
 }
 
-/** 409 SEAT_UNAVAILABLE naming the seats (or seat-hours) in the way. */
-export function seatUnavailable(slots: string[]): AppError {
-  return new AppError("SEAT_UNAVAILABLE", `seats not available: ${slots.join(", ")}`, {
-    detail: { seats: slots },
+/**
+ * 409 SEAT_UNAVAILABLE naming the seats (or seat-hours) in the way: the one place its message is
+ * written. `named` replaces the slots in the message (seat codes and hours, for bookings by the
+ * hour) and travels as `detail.hours`.
+ */
+export function seatUnavailable(slots: string[], named?: string[]): AppError {
+  return new AppError("SEAT_UNAVAILABLE", `seats not available: ${(named ?? slots).join(", ")}`, {
+    detail: named ? { seats: slots, hours: named } : { seats: slots },
   });
 }

@@ -2,7 +2,7 @@ import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Time, TimeOut } from "#http/schemas.ts";
 import { holdWindow } from "#lib/seating/hourly.ts";
-import { holdSeats } from "#lib/seating/seats.ts";
+import { holdSeats } from "#lib/seating/holds.ts";
 import { SeatSelection } from "./_schemas.ts";
 
 const hold = defineRoute({

@@ -2,7 +2,7 @@ import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Time } from "#http/schemas.ts";
 import { releaseWindow } from "#lib/seating/hourly.ts";
-import { releaseSeats } from "#lib/seating/seats.ts";
+import { releaseSeats } from "#lib/seating/holds.ts";
 import { SeatSelection } from "./_schemas.ts";
 
 export const POST = defineRoute({

@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Created } from "#http/schemas.ts";
-import { createShow } from "#lib/catalog/shows.ts";
+import { createShow } from "#lib/catalog/show_admin.ts";
 import { ShowFields } from "./_fields.ts";
 
 export const POST = defineRoute({
