@@ -63,6 +63,7 @@ try {
   const oursOrders = after.ordered - before.ordered;
   const oursRate = oursOrders / (ours.result.durationUs / 1e6);
   const histogram = await batchHistogram(b.server.url);
+  if (Deno.env.get("BENCH_SERVER_OUTPUT")) say(b.server.output.join("").slice(-4000));
   await Deno.remove(tokens);
 
   const baseUrl = await b.baseDb();

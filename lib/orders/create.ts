@@ -27,6 +27,7 @@ import {
   START_OVER,
 } from "./dedup.ts";
 import { nextOrderNo } from "./order_numbers.ts";
+import { reservationHeld } from "./post_commit.ts";
 import { type CreateOrderInput, type OrderPlan, planOrder } from "./plan.ts";
 import { writeOrder, type WriteOutcome } from "./committer.ts";
 import { createRefusalOf, type NewOrderRow } from "./statements.ts";
@@ -127,6 +128,8 @@ async function adopt(
   // Stock counted: none for an hourly booking (its slots are "seatId@hour" seat-hours).
   const quantity = plan.slots.some((s) => s.includes("@")) ? 0 : plan.quantity;
   const reservation = { ...ref, userId, quantity, slots: plan.slots };
+  // Still there (the usual case): nothing to adopt.
+  if (await reservationHeld(ctx, ref.sessionId, ref.orderNo)) return;
   await adoptReservation(ctx, reservation, reservedAt).catch((e) =>
     ctx.log.warn("reservation not checked after commit", {
       orderNo: ref.orderNo,
