@@ -13,7 +13,7 @@ import { parsePrometheusText, value } from "./support/prom_text.ts";
 import { createSale, type Sale, stockOf } from "./support/sale.ts";
 
 /** Every create of the test lands in one batch: a long wait, room for all. */
-const ONE_BATCH = { ORDER_BATCH: "true", ORDER_BATCH_MAX: "64", ORDER_BATCH_WAIT_MS: "400" };
+const ONE_BATCH = { ORDER_BATCH: "true", ORDER_BATCH_MAX: "64", ORDER_BATCH_WAIT_MS: "1000" };
 
 async function batchSizes(env: TestEnv) {
   const families = parsePrometheusText(await metricsText(env.ctx));

@@ -86,8 +86,12 @@ export function cutProxy(serverUrl: string): CutProxy {
       }
       return "forward";
     });
-    pump(server, client, () => {
+    let reply: Uint8Array = new Uint8Array(0);
+    pump(server, client, (chunk) => {
       if (!cutAfterReply) return "forward";
+      // Dropped; the cut waits for the reply's last packet (the server has then run all).
+      reply = concat(reply, chunk);
+      if (!replyComplete(reply)) return "drop";
       cutAfterReply();
       return "stop";
     });
@@ -115,4 +119,35 @@ export function cutProxy(serverUrl: string): CutProxy {
       await accepting;
     },
   };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * True when `bytes` (a reply of statements that return no rows) holds its last packet: an ERR,
+ * or an OK whose status lacks SERVER_MORE_RESULTS_EXISTS.
+ */
+function replyComplete(bytes: Uint8Array): boolean {
+  let at = 0;
+  while (at + 4 <= bytes.length) {
+    const length = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
+    const payload = bytes.subarray(at + 4, at + 4 + length);
+    if (payload.length < length) return false;
+    at += 4 + length;
+    if (payload[0] === 0xff) return true;
+    if (payload[0] !== 0x00) continue;
+    let p = 1;
+    for (let i = 0; i < 2; i++) { // affected rows, last insert id (length-encoded)
+      const first = payload[p];
+      p += first < 0xfb ? 1 : first === 0xfc ? 3 : first === 0xfd ? 4 : 9;
+    }
+    const status = payload[p] | (payload[p + 1] << 8);
+    if ((status & 0x0008) === 0) return true;
+  }
+  return false;
 }
