@@ -17,6 +17,7 @@ const DRILLS = [
   "4 duplicates and replays",
   "5 bad input at volume",
   "6 security",
+  "7 SIGKILL, batches in flight",
 ];
 
 interface Row {
