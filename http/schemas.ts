@@ -62,7 +62,8 @@ export const Flag = z.union([
 /** Trimmed text of bounded length. */
 export const text = (min: number, max: number) => z.string().trim().min(min).max(max);
 
-export const TimeOut = z.string().openapi({ example: "2026-12-31T19:30:00+08:00" });
+/** A time in a reply: the handler gives a Date, the envelope writes it in the service's zone. */
+export const TimeOut = z.string().brand<"Time">().openapi({ example: "2026-12-31T19:30:00+08:00" });
 
 export const ShowRecord = z.object({
   id: z.number().int(),
@@ -127,7 +128,7 @@ export const StockView = z.object({
 
 export const Created = z.object({ id: z.number().int() }).openapi("Created");
 
-export const pageOf = (record: z.ZodType) =>
+export const pageOf = <R extends z.ZodType>(record: R) =>
   z.object({
     records: z.array(record),
     total: z.number().int(),
