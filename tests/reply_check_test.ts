@@ -11,6 +11,7 @@ import { TimeOut } from "#http/schemas.ts";
 import type { Fields, Logger } from "#lib/platform/log.ts";
 import { JsonText } from "#lib/platform/json_text.ts";
 import { testEnv } from "./support/env.ts";
+import { createSeatedSale } from "./support/seating.ts";
 
 const Account = z.object({ id: z.number().int(), name: z.string(), createdAt: TimeOut });
 
@@ -112,4 +113,43 @@ Deno.test("reply check: deno task test turns it on for every app of the suite", 
   // tools/run_tests.ts sets the variable; a bare `deno test` run may leave it off.
   if (Deno.env.get("BOXOFFICE_TEST_RUN") === undefined) return;
   assert.equal(Deno.env.get("BOXOFFICE_CHECK_REPLIES"), "1");
+});
+
+// The routes no other test of the suite gets a success from, called once so that their replies
+// are checked against their schemas too (with the reply check on, a mismatch fails here).
+Deno.test("reply check: the seat-consistency batch, cleanup and health routes", async () => {
+  const t = await testEnv();
+  try {
+    const sale = await createSeatedSale(t, { rows: 1, cols: 3 });
+    const token = sale.adminToken;
+    const seatIds = sale.seatIds.slice(0, 2);
+    const buyer = await t.user();
+    const order = await t.call("POST", "/api/order/create", {
+      token: buyer.token,
+      body: { seatIds: [seatIds[0]] },
+    });
+    assert.equal(order.status, 200, JSON.stringify(order.body));
+    const replies = [
+      await t.call("POST", "/api/seat-consistency/status/batch", {
+        token,
+        body: { sessionId: sale.sessionId, seatIds },
+      }),
+      await t.call("POST", "/api/seat-consistency/verify/batch", {
+        token,
+        body: { sessionId: sale.sessionId, seatIds },
+      }),
+      await t.call("POST", `/api/seat-consistency/cleanup?sessionId=${sale.sessionId}`, { token }),
+      await t.call("GET", "/api/seat-consistency/health", { token }),
+    ];
+    for (const r of replies) assert.equal(r.status, 200, JSON.stringify(r.body));
+    const [status, verify] = replies.map((r) => r.body.data) as [
+      { seatId: number; consistent: boolean }[],
+      { checked: number },
+    ];
+    assert.deepEqual(status.map((s) => s.seatId), seatIds);
+    assert.ok(status.every((s) => s.consistent));
+    assert.equal(verify.checked, 2);
+  } finally {
+    await t.close();
+  }
 });
