@@ -18,6 +18,7 @@
 import type { Context, z } from "#deps";
 import type { AppContext } from "#lib/platform/context.ts";
 import type { JsonText } from "#lib/platform/json_text.ts";
+import type { ShapeOf } from "#lib/platform/shapes.ts";
 import type { Caller } from "#lib/accounts/tokens.ts";
 
 /** public: no token; optional: a valid token is used, a missing or bad one ignored. */
@@ -59,25 +60,12 @@ interface Common<P, Q, B, A extends Auth> {
   bodyOptional?: boolean;
 }
 
-/** The brand of a time on the wire (`TimeOut` in http/schemas.ts): the handler gives a Date. */
-export type TimeBrand = z.$brand<"Time">;
-
-/**
- * What a handler returns so that the envelope writes `T` (the output of the route's `data`
- * schema): the same shape, with a Date (or the string itself) wherever a time goes out.
- */
-export type Renders<T> = T extends TimeBrand ? Date | string
-  : T extends ReadonlyArray<infer E> ? ReadonlyArray<Renders<E>>
-  : T extends Date ? never
-  : T extends object ? { [K in keyof T]: Renders<T[K]> }
-  : T;
-
 /**
  * A handler's result for the schema `S`: its shape, nothing when the reply's data is null, or
  * JSON text already rendered (checked at run time only, see http/reply_check.ts).
  */
 export type ReplyOf<S extends z.ZodType> =
-  | Renders<z.output<S>>
+  | ShapeOf<S>
   | (null extends z.output<S> ? undefined | void : never)
   | JsonText;
 

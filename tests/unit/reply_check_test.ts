@@ -5,6 +5,7 @@ import { defineRoute } from "#http/route.ts";
 import { replyMismatch } from "#http/reply_check.ts";
 import { pageOf, TimeOut } from "#http/schemas.ts";
 import { JsonText } from "#lib/platform/json_text.ts";
+import type { ShapeOf } from "#lib/platform/shapes.ts";
 
 const Row = z.object({ id: z.number().int(), at: TimeOut.nullable(), note: z.string().optional() });
 const at = new Date("2026-12-01T11:30:00Z");
@@ -96,4 +97,26 @@ Deno.test("defineRoute: the data schema types the handler's result", () => {
   for (const r of [ok, nothing, wrongType, missing, dateAsText, notNull]) {
     assert.equal(r.kind, "json");
   }
+});
+
+// How lib/ declares a record it returns for a reply: the schema, and the type derived from it.
+const OrderView = z.object({
+  orderNo: z.string(),
+  createTime: TimeOut,
+  payTime: TimeOut.nullable(),
+});
+type OrderView = ShapeOf<typeof OrderView>;
+
+Deno.test("ShapeOf: a domain's return type derived from the reply schema", () => {
+  const view: OrderView = { orderNo: "1", createTime: at, payTime: null };
+  // @ts-expect-error createTime is required by the schema
+  const partial: OrderView = { orderNo: "1", payTime: null };
+  const route = defineRoute({
+    summary: "from lib",
+    auth: "public",
+    data: OrderView,
+    handler: (): Promise<OrderView> => Promise.resolve(view),
+  });
+  assert.equal(check(route.data, view), undefined);
+  assert.match(check(route.data, partial) ?? "", /^data\.createTime: /);
 });
