@@ -65,9 +65,25 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
       }
       return out;
     };
+    // node-redis follows MOVED/ASK but never notices on its own that a master died: until it
+    // reads the slot map again it keeps sending that master's slots to the dead node. So every
+    // command that fails for want of a node (or hears CLUSTERDOWN) asks for a fresh map,
+    // at most every REDISCOVER_MS; once the cluster has promoted a replica, the next map routes
+    // there and the 503s stop without a restart.
+    let lastRediscover = 0;
+    let seed = 0;
+    const rediscover = () => {
+      const now = Date.now();
+      if (now - lastRediscover < REDISCOVER_MS) return;
+      lastRediscover = now;
+      const slots = (cluster as unknown as { _slots: ClusterSlots })._slots;
+      const nodes = options.clusterNodes!;
+      const startWith = { options: { url: `redis://${nodes[seed++ % nodes.length]}` } };
+      slots.rediscover(startWith).catch(onError);
+    };
     return {
       send: (args, routingKey) =>
-        guard(() => cluster.sendCommand(routingKey, false, args, { timeout })),
+        guard(() => cluster.sendCommand(routingKey, false, args, { timeout }), rediscover),
       loadScript: (source) =>
         guard(async () => (await forEachMaster((c) => c.scriptLoad(source)))[0]),
       deleteByPrefix: async (prefix) => {
@@ -125,6 +141,14 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
   };
 }
 
+/** Least time between two re-reads of a cluster's slot map. */
+const REDISCOVER_MS = 250;
+
+/** The part of node-redis's (untyped) slot map we call: re-read it from a node. */
+interface ClusterSlots {
+  rediscover(startWith: { options: { url: string } }): Promise<void>;
+}
+
 interface NodeClient {
   scriptLoad(source: string): Promise<string>;
   sendCommand(args: string[]): Promise<unknown>;
@@ -155,7 +179,8 @@ export function isReplyError(e: unknown): e is Error {
   return e instanceof ErrorReply;
 }
 
-async function guard<T>(fn: () => Promise<unknown>): Promise<T> {
+/** `onUnavailable`: called when the failure means a node cannot answer now. */
+async function guard<T>(fn: () => Promise<unknown>, onUnavailable?: () => void): Promise<T> {
   try {
     return await fn() as T;
   } catch (e) {
@@ -163,10 +188,12 @@ async function guard<T>(fn: () => Promise<unknown>): Promise<T> {
     if (isReplyError(e)) {
       // LOADING / MASTERDOWN / CLUSTERDOWN / TRYAGAIN are the server saying "not now".
       if (/^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY)/.test(e.message)) {
+        onUnavailable?.();
         throw unavailable("redis", e);
       }
       throw e;
     }
+    onUnavailable?.();
     throw unavailable("redis", e);
   }
 }

@@ -248,7 +248,9 @@ export async function startReplicatedMariadb(dir: string): Promise<ReplicatedMar
           timeoutMs / 1000,
         ]) as unknown as [{ w: number }[]];
         if (Number(w) !== 0) {
-          throw new Error(`replica not caught up with ${pos}: ${JSON.stringify(await db.status())}`);
+          throw new Error(
+            `replica not caught up with ${pos}: ${JSON.stringify(await db.status())}`,
+          );
         }
       },
       async pauseApplying() {
