@@ -11,7 +11,8 @@ export type RedisReply = string | number | null | RedisReply[];
 export interface Redis {
   /**
    * Sends one command. `routingKey` picks the cluster slot (any key the command touches); on a
-   * single server it is ignored.
+   * single server it is ignored. Without it a cluster routes by the argument after the command
+   * name, which is the key of SET, GET, DEL, MGET, HMGET and the like.
    */
   send<T extends RedisReply = RedisReply>(args: string[], routingKey?: string): Promise<T>;
   /** SCRIPT LOAD on every master; returns the SHA1. */
@@ -67,23 +68,42 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
     };
     // node-redis follows MOVED/ASK but never notices on its own that a master died: until it
     // reads the slot map again it keeps sending that master's slots to the dead node. So every
-    // command that fails for want of a node (or hears CLUSTERDOWN) asks for a fresh map,
-    // at most every REDISCOVER_MS; once the cluster has promoted a replica, the next map routes
+    // command that fails for want of a node (or hears CLUSTERDOWN) asks for a fresh map, at
+    // most every REDISCOVER_MS; once the cluster has promoted a replica, the next map routes
     // there and the 503s stop without a restart.
     let lastRediscover = 0;
     let seed = 0;
-    const rediscover = () => {
-      const now = Date.now();
-      if (now - lastRediscover < REDISCOVER_MS) return;
-      lastRediscover = now;
+    let refreshing: Promise<void> | undefined;
+    const rediscover = (): void => {
+      if (refreshing || Date.now() - lastRediscover < REDISCOVER_MS) return;
+      lastRediscover = Date.now();
       const slots = (cluster as unknown as { _slots: ClusterSlots })._slots;
       const nodes = options.clusterNodes!;
       const startWith = { options: { url: `redis://${nodes[seed++ % nodes.length]}` } };
-      slots.rediscover(startWith).catch(onError);
+      refreshing = slots.rediscover(startWith).catch(onError).finally(() => {
+        refreshing = undefined;
+      });
     };
+    const sendOnce = <T>(args: string[], routingKey?: string) =>
+      guard<T>(
+        // A command sent to no slot in particular lands on a random master and, for a key of
+        // another master, bounces on MOVED until node-redis gives up (a 500).
+        () => cluster.sendCommand(routingKey ?? args[1], false, args, { timeout }),
+        rediscover,
+      );
     return {
-      send: (args, routingKey) =>
-        guard(() => cluster.sendCommand(routingKey, false, args, { timeout }), rediscover),
+      send: async <T extends RedisReply>(args: string[], routingKey?: string) => {
+        try {
+          return await sendOnce<T>(args, routingKey);
+        } catch (e) {
+          // A command that never left (its node's connection is down) is safe to send again
+          // once the fresh slot map is in: the first request after a failover then succeeds.
+          const fresh = neverSent(e) ? refreshing : undefined;
+          if (!fresh) throw e;
+          await fresh;
+          return await sendOnce<T>(args, routingKey);
+        }
+      },
       loadScript: (source) =>
         guard(async () => (await forEachMaster((c) => c.scriptLoad(source)))[0]),
       deleteByPrefix: async (prefix) => {
@@ -172,6 +192,12 @@ async function scanNode(
 /** A string matched literally in a SCAN/KEYS glob pattern. */
 export function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** node-redis refused to send the command: the node's connection is down or closing. */
+function neverSent(e: unknown): boolean {
+  const cause = (e as { cause?: unknown })?.cause;
+  return cause instanceof Error && /^The client is (offline|closed)$/.test(cause.message);
 }
 
 /** A reply error (the script ran and said no, or NOSCRIPT) is not an outage. */

@@ -129,7 +129,9 @@ Deno.test({
         databaseReadUrl: `${mdb.replicaUrl}/${databaseName(e.databaseUrl)}`,
         redisClusterNodes: rc.seeds,
         redisPrefix: e.config.redisPrefix,
-        vars: { TIME_ZONE: ZONE, JOB_LEASE_SECONDS: "10" },
+        // A reservation whose create died with its Redis master (no order row) is released by
+        // the reconciler after this grace; the drill runs the reconciler as the cron would.
+        vars: { TIME_ZONE: ZONE, JOB_LEASE_SECONDS: "10", RECONCILE_GRACE_SECONDS: "5" },
       });
       const at = (i: number) => servers[i % servers.length].url;
       console.log(
@@ -137,6 +139,7 @@ Deno.test({
           `replica :${mdb.replica.port}; instances ${servers.map((s) => s.port).join(" ")}`,
       );
 
+      let conflicts = 0;
       /** A request; on 503 (checked: envelope + Retry-After) waits and tries again. */
       const untilAnswered = async (
         phase: Phase,
@@ -155,12 +158,20 @@ Deno.test({
           } catch {
             r = undefined;
           }
-          if (r && r.status !== 503) return r;
-          if (r) {
+          // 409 CONFLICT: an identical request (same Idempotency-Key) is still in progress, or
+          // its reservation is waiting for the reconciler; the contract says retry.
+          const conflict = r?.status === 409 && r.json?.error === "CONFLICT";
+          if (r && r.status !== 503 && !conflict) return r;
+          if (conflict) {
+            conflicts++;
+            phase.checks.ok(/^\d+$/.test(r!.headers.get("retry-after") ?? ""), "Retry-After");
+          } else if (r) {
             assertUnavailable(r, `${method} ${path}`);
             on503?.(r);
           }
-          if (Date.now() > deadline) throw new Error(`${method} ${path}: no answer but 503`);
+          if (Date.now() > deadline) {
+            throw new Error(`${method} ${path}: no answer but 503/409: ${r?.text}`);
+          }
           // A client backing off as Retry-After asks (shortened: the drill's load, not a sync).
           const retryAfter = Number(r?.headers.get("retry-after") ?? 1);
           await new Promise((res) =>
@@ -283,8 +294,32 @@ Deno.test({
             }, 50);
             promotedAt = Date.now();
           };
-          await fire(buyersN, 60, async (i) => {
-            if (++started === Math.floor(buyersN / 3)) kill = failover();
+          let selling = true;
+          let reconcileRuns = 0;
+          // The scheduled reconcile, every second once the master is gone, on any instance.
+          const reconcileLoop = async () => {
+            while (selling) {
+              const r = await request(at(reconcileRuns), "POST", "/api/admin/jobs/reconcile/run", {
+                token: adminToken,
+              }, phase.tally);
+              if (r.status === 503) {
+                assertUnavailable(r, "reconcile");
+                unavailableDuringFailover++;
+                lastUnavailableAt = Date.now();
+              } else {
+                phase.checks.ok([200, 409].includes(r.status), `reconcile: ${r.text}`);
+              }
+              if (r.status === 200) reconcileRuns++;
+              await new Promise((res) => setTimeout(res, 1000));
+            }
+          };
+          let reconciling: Promise<void> | undefined;
+          const conflictsBefore = conflicts;
+          const sale = fire(buyersN, 60, async (i) => {
+            if (++started === Math.floor(buyersN / 3)) {
+              kill = failover();
+              reconciling = reconcileLoop();
+            }
             const r = await untilAnswered(
               phase,
               () => at(i),
@@ -310,13 +345,21 @@ Deno.test({
               refusals.set(why, (refusals.get(why) ?? 0) + 1);
             }
           });
+          // Whatever happens, nothing of this step outlives it.
+          const [sold] = await Promise.allSettled([sale]);
+          selling = false;
+          await Promise.allSettled([kill, reconciling]);
+          if (sold.status === "rejected") throw sold.reason;
           await kill;
+          await reconciling;
+          const conflictsSeen = conflicts - conflictsBefore;
           const recoveredMs = lastUnavailableAt - killedAt;
           console.log(
             `failover: master :${victim.port} killed; replica promoted after ${
               promotedAt - killedAt
             } ms; last 503 at +${recoveredMs} ms; ${unavailableDuringFailover} answers were ` +
-              `503 meanwhile; ${successesAfterPromotion} orders taken after the promotion`,
+              `503 meanwhile; ${successesAfterPromotion} orders taken after the promotion; ` +
+              `${conflictsSeen} retries told 409 CONFLICT; ${reconcileRuns} reconcile runs`,
           );
           phase.checks.ok(killedAt > 0 && promotedAt > 0, "the master was killed and replaced");
           phase.checks.ok(successesAfterPromotion > 0, "orders were taken after the failover");
@@ -398,6 +441,8 @@ Deno.test({
             last503AfterMs: recoveredMs,
             unavailableDuringFailover,
             successesAfterPromotion,
+            conflictsSeen,
+            reconcileRuns,
           });
           await record({ ...row, unavailable: unavailableDuringFailover });
           assert.equal(row.unavailable, unavailableDuringFailover, "503s only during the failover");
@@ -774,13 +819,11 @@ Deno.test({
           await record(phase.row());
         },
       );
-    } catch (e) {
+    } finally {
       for (const s of servers) {
         const bugs = bugsLogged(s);
         if (bugs.length) console.error(`instance :${s.port} logged:\n${bugs.join("\n")}`);
       }
-      throw e;
-    } finally {
       await stopInstances(servers);
       await env?.close().catch(() => {});
       await redis?.close();
