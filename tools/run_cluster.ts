@@ -109,11 +109,17 @@ if (failover) {
     `\nfailover: master :${failover.killedPort} SIGKILLed; replica promoted after ` +
       `${failover.promotedAfterMs} ms; last 503 at +${failover.last503AfterMs} ms; ` +
       `${failover.unavailableDuringFailover} answers 503 + Retry-After meanwhile; ` +
-      `${failover.successesAfterPromotion} orders after the promotion`,
+      `${failover.successesAfterPromotion} orders after the promotion; ` +
+      `${failover.conflictsSeen} retries told 409 CONFLICT; ${failover.reconcileRuns} reconcile runs`,
   );
 }
 const lag = extra("replica lag")?.value;
-if (lag) console.log(`replica lag: SQL thread stopped ${lag.pausedMs} ms; own orders read back`);
+if (lag) {
+  console.log(
+    `replica lag: SQL thread stopped ${lag.pausedMs} ms, the replica ${lag.ordersBehind} orders ` +
+      `behind; ${lag.readBack} buyers read their new order back at once on other instances`,
+  );
+}
 const spread = extra("slot spread")?.value as
   | {
     masters: { port: number; slots: [number, number][] }[];

@@ -193,6 +193,8 @@ export interface ReplicatedMariadb {
   /** STOP SLAVE SQL_THREAD: the replica receives but does not apply (lag). */
   pauseApplying(): Promise<void>;
   resumeApplying(): Promise<void>;
+  /** A query on the replica (tables named with their database). */
+  replicaRows<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** SHOW SLAVE STATUS: running threads and seconds behind. */
   status(): Promise<{ io: string; sql: string; behind: number | null; error: string }>;
   close(): Promise<void>;
@@ -258,6 +260,10 @@ export async function startReplicatedMariadb(dir: string): Promise<ReplicatedMar
       },
       async resumeApplying() {
         await r.query("START SLAVE SQL_THREAD");
+      },
+      async replicaRows<T>(sql: string, params: unknown[] = []) {
+        const [rows] = await r.query(sql, params);
+        return rows as T[];
       },
       async status() {
         const [[s]] = await r.query("SHOW SLAVE STATUS") as unknown as [Record<string, unknown>[]];

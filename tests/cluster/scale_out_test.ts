@@ -700,6 +700,45 @@ Deno.test({
             404,
             `catalog read while the replica is paused: ${lagging.text}`,
           );
+          // Buyers keep buying while the replica stays behind for a few seconds; each reads
+          // their new order back at once through the two other instances.
+          const lagBuyers = await e.users(150);
+          let rounds = 0;
+          let readBack = 0;
+          // (Each buyer buys at most 4, the tier's limit: 15 batches of 10, 4 times over.)
+          while (Date.now() - pausedAt < 3000 && rounds < 4 * 15) {
+            const batch = lagBuyers.slice((rounds % 15) * 10, (rounds % 15) * 10 + 10);
+            await Promise.all(batch.map(async (b, k) => {
+              const c = await untilAnswered(phase, () => at(k), "POST", "/api/order/create", {
+                token: b.token,
+                body: { ticketId: dupSale.ticketId, quantity: 1 },
+              });
+              phase.checks.equal(c.status, 200, c.text);
+              const no = String(c.json?.data);
+              const [d, l] = await Promise.all([
+                request(at(k + 1), "GET", `/api/order/${no}`, { token: b.token }, phase.tally),
+                request(at(k + 2), "GET", "/api/order/list?page=1&size=10", {
+                  token: b.token,
+                }, phase.tally),
+              ]);
+              phase.checks.equal(d.status, 200, `own order ${no} read back: ${d.text}`);
+              const recs = (l.json?.data as { records?: { orderNo: string }[] })?.records ?? [];
+              phase.checks.ok(recs.some((o) => o.orderNo === no), `own order ${no} listed`);
+              readBack++;
+            }));
+            rounds++;
+          }
+          const db = databaseName(e.databaseUrl);
+          const [{ n: onReplica }] = await mdb.replicaRows<{ n: number }>(
+            `SELECT COUNT(*) AS n FROM \`${db}\`.orders`,
+          );
+          const [{ n: onPrimary }] = await e.ctx.db.rows<{ n: number }>(
+            "SELECT COUNT(*) AS n FROM orders",
+          );
+          phase.checks.ok(
+            Number(onReplica) < Number(onPrimary),
+            `the replica is behind: ${onReplica} vs ${onPrimary} orders`,
+          );
           const st = await mdb.status();
           phase.checks.equal([st.io, st.sql], ["Yes", "No"], "replica receiving, not applying");
           await mdb.resumeApplying();
@@ -708,10 +747,12 @@ Deno.test({
           const lagMs = Date.now() - pausedAt;
           const caught = await request(at(1), "GET", `/api/show/${showId}`, {}, phase.tally);
           phase.checks.equal(caught.status, 200, `catalog read after catch-up: ${caught.text}`);
+          const behind = Number(onPrimary) - Number(onReplica);
           console.log(
-            `replica paused ${lagMs} ms: own orders read back at once; the new show 404 until caught up`,
+            `replica paused ${lagMs} ms (${behind} orders behind the primary): ${readBack} ` +
+              `buyers read their new order back at once; the new show 404 until caught up`,
           );
-          await recordExtra("replica lag", { pausedMs: lagMs });
+          await recordExtra("replica lag", { pausedMs: lagMs, ordersBehind: behind, readBack });
         } finally {
           if (!resumed) await mdb.resumeApplying();
         }
