@@ -184,7 +184,7 @@ Deno.test({
       const flash = await createSale(e, { stock: 300, limit: 4 });
       const seated = await createSeatedSale(e, { rows: 4, cols: 10 });
       const cafe: Cafe = await createCafe(e);
-      const dupSale = await createSale(e, { stock: 1000, limit: 4 });
+      const dupSale = await createSale(e, { stock: 3000, limit: 4 });
       const spread: Sale[] = [];
       for (let i = 0; i < 8; i++) spread.push(await createSale(e, { stock: 10, limit: 4 }));
       await mdb.caughtUp();
