@@ -13,6 +13,7 @@ import { requestTraceId, traceRequest } from "#lib/platform/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
 import { errorResponse, errorSchema, successBody, successSchema } from "./envelope.ts";
 import { parseInput } from "./input.ts";
+import { shedLoad } from "./shed.ts";
 import type { AnyRoute, HonoEnv, ManifestEntry, Method } from "./route.ts";
 import { METHODS } from "./route.ts";
 
@@ -22,6 +23,9 @@ export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = m
   const app = new OpenAPIHono<HonoEnv>();
   let document: unknown;
   const openapi = () => document ??= openApiDocument(app);
+
+  // Before anything else, so that a shed request costs next to nothing.
+  app.use("*", shedLoad(ctx.config.maxInFlight));
 
   // Trace id and the request log line come first, so that every reply (errors included) has both.
   app.use("*", async (c, next) => {
@@ -54,7 +58,13 @@ export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = m
     cors({
       origin: (origin) => allowedOrigin(ctx, origin),
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Trace-Id", "Idempotency-Key"],
+      allowHeaders: [
+        "Authorization",
+        "Content-Type",
+        "X-Trace-Id",
+        "Idempotency-Key",
+        "X-Queue-Pass",
+      ],
       exposeHeaders: ["X-Trace-Id", "Retry-After"],
       maxAge: 600,
     }),

@@ -49,6 +49,8 @@ export interface Config {
    * keeps the other instances from running that job.
    */
   jobLeaseSeconds: number;
+  /** Requests this process works on at once; more are answered 503 at once (0: no limit). */
+  maxInFlight: number;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -99,6 +101,10 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["JOBS", "false: do not register the cron jobs (default true)"],
   ["COMPENSATION_MAX_ATTEMPTS", "attempts before a compensation needs a human (default 8)"],
   ["JOB_LEASE_SECONDS", "lease of a running job, renewed while it runs (default 30)"],
+  [
+    "MAX_IN_FLIGHT",
+    "requests in flight per process before 503 + Retry-After (default 1000, 0 off)",
+  ],
 ];
 
 type Env = Record<string, string | undefined>;
@@ -173,6 +179,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     jobsEnabled: bool(read, "JOBS", true),
     compensationMaxAttempts: int(read, "COMPENSATION_MAX_ATTEMPTS", 8, 1, 100),
     jobLeaseSeconds: int(read, "JOB_LEASE_SECONDS", 30, 2, 3600),
+    maxInFlight: int(read, "MAX_IN_FLIGHT", 1000, 0, 1_000_000),
   };
 }
 

@@ -8,6 +8,8 @@ import adoptReservation from "../../lua/adopt-reservation.lua" with { type: "tex
 import confirm from "../../lua/confirm.lua" with { type: "text" };
 import countFailure from "../../lua/count-failure.lua" with { type: "text" };
 import holdSeats from "../../lua/hold-seats.lua" with { type: "text" };
+import queueJoin from "../../lua/queue-join.lua" with { type: "text" };
+import queueStep from "../../lua/queue-step.lua" with { type: "text" };
 import readSlots from "../../lua/read-slots.lua" with { type: "text" };
 import rebuildSession from "../../lua/rebuild-session.lua" with { type: "text" };
 import releaseHolds from "../../lua/release-holds.lua" with { type: "text" };
@@ -33,6 +35,8 @@ export const SCRIPT_SOURCES = {
   "read-slots": readSlots,
   "renew-lease": renewLease,
   "adopt-reservation": adoptReservation,
+  "queue-join": queueJoin,
+  "queue-step": queueStep,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_SOURCES;

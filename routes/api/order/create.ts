@@ -2,6 +2,7 @@ import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Id, text, Time } from "#http/schemas.ts";
 import { createOrder } from "#lib/orders/orders.ts";
+import { requireQueuePass } from "#lib/queue/gate.ts";
 
 export const POST = defineRoute({
   summary: "Create an order; the reply is its order number",
@@ -23,9 +24,11 @@ export const POST = defineRoute({
     remark: text(0, 500).optional(),
   }),
   data: z.string().openapi({ example: "20261126120000123456001" }),
-  handler: ({ ctx, body, caller, c }) =>
-    createOrder(ctx, caller.userId, {
+  handler: async ({ ctx, body, caller, c }) => {
+    await requireQueuePass(ctx, caller, body, c.req.header("x-queue-pass"));
+    return await createOrder(ctx, caller.userId, {
       ...body,
       idempotencyKey: c.req.header("idempotency-key"),
-    }),
+    });
+  },
 });

@@ -3,6 +3,7 @@ import { defineRoute } from "#http/route.ts";
 import { Time, TimeOut } from "#http/schemas.ts";
 import { holdWindow } from "#lib/seating/hourly.ts";
 import { holdSeats } from "#lib/seating/seats.ts";
+import { requireQueuePass } from "#lib/queue/gate.ts";
 import { SeatSelection } from "./_schemas.ts";
 
 const hold = defineRoute({
@@ -21,10 +22,12 @@ const hold = defineRoute({
     endTime: TimeOut.optional(),
     expireTime: TimeOut,
   }).openapi("SeatHold"),
-  handler: ({ ctx, caller, body }) =>
-    body.startTime !== undefined
-      ? holdWindow(ctx, caller.userId, { ...body, start: body.startTime })
-      : holdSeats(ctx, caller.userId, body),
+  handler: async ({ ctx, caller, body, c }) => {
+    await requireQueuePass(ctx, caller, body, c.req.header("x-queue-pass"));
+    return body.startTime !== undefined
+      ? await holdWindow(ctx, caller.userId, { ...body, start: body.startTime })
+      : await holdSeats(ctx, caller.userId, body);
+  },
 });
 
 export const POST = hold;

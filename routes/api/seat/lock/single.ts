@@ -2,6 +2,7 @@ import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { intQuery } from "#http/schemas.ts";
 import { holdSeats } from "#lib/seating/seats.ts";
+import { requireQueuePass } from "#lib/queue/gate.ts";
 import { HoldResult } from "../_schemas.ts";
 
 export const POST = defineRoute({
@@ -12,6 +13,9 @@ export const POST = defineRoute({
     sessionId: intQuery(1, Number.MAX_SAFE_INTEGER).optional(),
   }),
   data: HoldResult,
-  handler: ({ ctx, caller, query }) =>
-    holdSeats(ctx, caller.userId, { sessionId: query.sessionId, seatIds: [query.seatId] }),
+  handler: async ({ ctx, caller, query, c }) => {
+    const seats = { sessionId: query.sessionId, seatIds: [query.seatId] };
+    await requireQueuePass(ctx, caller, seats, c.req.header("x-queue-pass"));
+    return await holdSeats(ctx, caller.userId, seats);
+  },
 });
