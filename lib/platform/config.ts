@@ -49,7 +49,11 @@ export interface Config {
    * keeps the other instances from running that job.
    */
   jobLeaseSeconds: number;
-  /** Requests this process works on at once; more are answered 503 at once (0: no limit). */
+  /**
+   * Requests this process works on at once; more are answered 503 at once (0: no limit). The
+   * default only bounds memory (a burst of 2,000 at once is still served, slowly); latency needs
+   * about sustained req/s x target latency.
+   */
   maxInFlight: number;
 }
 
@@ -103,7 +107,8 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["JOB_LEASE_SECONDS", "lease of a running job, renewed while it runs (default 30)"],
   [
     "MAX_IN_FLIGHT",
-    "requests in flight per process before 503 + Retry-After (default 1000, 0 off)",
+    "requests in flight per process before 503 + Retry-After (default 4096, 0: no limit; " +
+    "about sustained req/s x target latency keeps latency, e.g. 256)",
   ],
 ];
 
@@ -179,7 +184,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     jobsEnabled: bool(read, "JOBS", true),
     compensationMaxAttempts: int(read, "COMPENSATION_MAX_ATTEMPTS", 8, 1, 100),
     jobLeaseSeconds: int(read, "JOB_LEASE_SECONDS", 30, 2, 3600),
-    maxInFlight: int(read, "MAX_IN_FLIGHT", 1000, 0, 1_000_000),
+    maxInFlight: int(read, "MAX_IN_FLIGHT", 4096, 0, 1_000_000),
   };
 }
 
