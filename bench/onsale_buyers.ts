@@ -2,12 +2,13 @@
  * The buyers of the `onsale` scenario (bench/onsale.ts), in their own process: every buyer
  * arrives within `spreadMs` of the start and wants one ticket.
  *
- * - `room`: join the waiting room, poll the status (every estimatedWait / 2 s, 0.5-4 s, with
+ * - `room`: join the waiting room, poll the status (every estimatedWait / 2 s, 0.5-10 s, with
  *   jitter) until admitted or sold out, then create with the pass.
  * - `open`: create at once.
  * - `sustain`: a fixed number of workers create in a loop (to measure the sustained rate).
  *
- * A 503 (shed) or a transport error is retried after `Retry-After` (jittered); SOLD_OUT ends the
+ * A 503 (shed) or a transport error is retried after `Retry-After`, doubled at each refusal (up
+ * to 8x) and jittered; SOLD_OUT ends the
  * buyer; everything stops at `durationMs`. Prints one JSON report on stdout.
  */
 import { round, type RouteStats, Tally } from "./stats.ts";
@@ -99,10 +100,12 @@ export async function runBuyers(job: BuyersJob): Promise<BuyersReport> {
     token: string,
     opts: { body?: unknown; headers?: Record<string, string> } = {},
   ) => {
-    for (;;) {
+    for (let attempt = 0;; attempt++) {
       const r = await call<T>(route, method, path, token, opts);
       if ((r.status !== 503 && r.status !== 0) || done()) return r;
-      await sleep(jitter(1000 * (r.retryAfter || 1)));
+      // Retry-After, doubled at each refusal (at most 8x), spread: no herd every second.
+      const backoff = 1000 * (r.retryAfter || 1) * 2 ** Math.min(attempt, 3);
+      await sleep(backoff * (0.5 + Math.random()));
     }
   };
 
@@ -132,7 +135,7 @@ export async function runBuyers(job: BuyersJob): Promise<BuyersReport> {
       if (!view) return end(`join/status ${r.code}`);
       if (view.state === "admitted") return await buy(token, view.pass);
       if (view.state === "sold_out") return end("told sold_out");
-      const wait = Math.min(4000, Math.max(500, (view.estimatedWaitSeconds ?? 1) * 500));
+      const wait = Math.min(10_000, Math.max(500, (view.estimatedWaitSeconds ?? 1) * 500));
       await sleep(jitter(wait));
       r = await persist<View>("status", "GET", `/api/queue/${job.sessionId}/status`, token);
     }

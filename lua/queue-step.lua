@@ -11,8 +11,11 @@ The step (skipped when ARGV[5] is 0, or before the opening):
   refills the bucket with (now - last) * rate tokens, never more than one second's worth
   (MAX(1, rate)), so a pause in polling never releases a burst; the first step after the
   opening counts from the opening;
-  admits floor(tokens) buyers, at most 2,000 per step and at most those waiting, lowest place
-  first: each leaves the waiting set and gets a pass expiring at now + the pass lifetime.
+  admits floor(tokens) buyers, at most 2,000 per step, at most those waiting, and no more than
+  the tickets left minus the buyers admitted in the last ARGV[7] seconds (they are about to buy:
+  a crowd is not let in for tickets that others are buying; if they do not buy, the window
+  slides past them and their tickets are offered again), lowest place first: each leaves the
+  waiting set and gets a pass expiring at now + the pass lifetime.
 
 KEYS[1]  waiting sorted set  userId -> place (see queue-join.lua)
 KEYS[2]  admitted sorted set userId -> pass expiry (ms)
@@ -26,6 +29,7 @@ ARGV[3]  pass lifetime, ms
 ARGV[4]  user id whose state to return ("" for none)
 ARGV[5]  1: run the step; 0: only read
 ARGV[6]  lifetime of the room's keys, ms (renewed when someone is admitted)
+ARGV[7]  seconds an admitted buyer counts as about to buy (1..60)
 
 Returns { code, admittedNow, waiting, passesActive, soldOut, admittedTotal, lastMinute, now,
           userState, userDetail }
@@ -43,11 +47,13 @@ local pass_ms = tonumber(ARGV[3])
 local user = ARGV[4]
 local step = ARGV[5] == "1"
 local ttl = tonumber(ARGV[6])
+local grace = tonumber(ARGV[7])
 if not rate or rate < 1 or rate > 10000 then return redis.error_reply("ERR bad rate") end
 if not opens_at or opens_at < 0 then return redis.error_reply("ERR bad opening time") end
 if not pass_ms or pass_ms < 1 then return redis.error_reply("ERR bad pass lifetime") end
 if user ~= "" and not tonumber(user) then return redis.error_reply("ERR bad user") end
 if not ttl or ttl < 1 then return redis.error_reply("ERR bad lifetime") end
+if not grace or grace < 1 or grace > 60 then return redis.error_reply("ERR bad grace") end
 
 local MAX_PER_STEP = 2000
 local t = redis.call("TIME")
@@ -76,8 +82,15 @@ if step and now >= opens_at then
   local last = tonumber(state[1]) or math.max(opens_at, now - 1000)
   local cap = math.max(1, rate)
   local tokens = math.min(cap, (tonumber(state[2]) or 0) + math.max(0, now - last) * rate / 1000)
-  if sold_out == 0 then
-    local n = math.min(math.floor(tokens), redis.call("ZCARD", KEYS[1]), MAX_PER_STEP)
+  local n = math.min(math.floor(tokens), redis.call("ZCARD", KEYS[1]), MAX_PER_STEP)
+  if sold_out == 0 and n > 0 then
+    local second = math.floor(now / 1000)
+    local recent = 0
+    local counts = redis.call("HGETALL", KEYS[4])
+    for i = 1, #counts, 2 do
+      if tonumber(counts[i]) > second - grace then recent = recent + tonumber(counts[i + 1]) end
+    end
+    n = math.min(n, available - recent)
     if n > 0 then
       local popped = redis.call("ZPOPMIN", KEYS[1], n)
       local expiry = now_ms + pass_ms
@@ -87,7 +100,6 @@ if step and now >= opens_at then
       admitted_now = #popped / 2
       tokens = tokens - admitted_now
       redis.call("HINCRBY", KEYS[3], "admitted", admitted_now)
-      local second = math.floor(now / 1000)
       redis.call("HINCRBY", KEYS[4], second, admitted_now)
       if redis.call("HLEN", KEYS[4]) > 70 then
         local seconds = redis.call("HKEYS", KEYS[4])

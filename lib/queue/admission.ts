@@ -50,6 +50,11 @@ export interface RoomReport {
 const KEY_LIFETIME_MS = 7 * 86_400_000;
 /** One process runs at most one admission step per room this often; other polls only read. */
 const STEP_EVERY_MS = 50;
+/**
+ * An admitted buyer counts as about to buy for this long: the room admits no more buyers than
+ * tickets left minus those admitted in this window (see lua/queue-step.lua).
+ */
+const BUYING_SECONDS = 10;
 
 // ------------------------------------------------------------------ buyers
 
@@ -205,6 +210,7 @@ async function step(
         user,
         admit ? 1 : 0,
         KEY_LIFETIME_MS,
+        BUYING_SECONDS,
       ],
     );
     if (reply[0] === 0) {
