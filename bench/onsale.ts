@@ -8,8 +8,10 @@
  *
  * 1. The sustained create rate R: 32 workers creating in a loop for a few seconds.
  * 2. Room on: N = 10 x R buyers arrive within 1 s, before the room opens (2 s after the start,
- *    so their order is drawn at random); the room admits A = R / 2 buyers per second; the stock
- *    is A x 8 s. Each buyer joins, polls, and creates with its pass once admitted.
+ *    so their order is drawn at random); the room admits A = 0.4 x R buyers per second; the
+ *    stock is A x 20 s (80 % of the buyers get a ticket). Each buyer joins, polls, and creates
+ *    with its pass once admitted. The admission rate is measured from the opening until the
+ *    room starts holding buyers back for the last tickets (stock - A x 10 s admitted).
  * 3. Room off: the same N buyers on a new tier of the same stock create at once.
  * Both on one server (MAX_IN_FLIGHT = BENCH_MAX_IN_FLIGHT, default 256), both retry a 503 after
  * its Retry-After. Reported: the admitted buyers' create p99 and rate against the configured
@@ -29,8 +31,10 @@ const resultsDir = Deno.env.get("BENCH_RESULTS_DIR") ??
 const maxInFlight = Number(Deno.env.get("BENCH_MAX_IN_FLIGHT") ?? 256);
 const ARRIVAL_SPREAD_MS = 1000;
 const OPENS_IN_MS = 2000;
-const SALE_SECONDS = q(3, 8);
-const ADMIT_SHARE = 0.5;
+const SALE_SECONDS = q(4, 20);
+const ADMIT_SHARE = 0.4;
+/** As lib/queue/admission.ts: past stock - A x this, the room waits for buyers to buy. */
+const BUYING_SECONDS = 10;
 
 const buyers = (job: BuyersJob) => runJsonProcess<BuyersReport>("bench/onsale_buyers.ts", job);
 
@@ -45,6 +49,7 @@ export async function onsale(): Promise<Record<string, unknown>> {
   const bench = new Bench("onsale");
   let result: Record<string, unknown> = {};
   try {
+    say(`onsale: database ${bench.database}, Redis prefix ${bench.prefix}`);
     await bench.open({ MAX_IN_FLIGHT: String(maxInFlight) });
     const url = bench.server.url;
 
@@ -64,10 +69,11 @@ export async function onsale(): Promise<Record<string, unknown>> {
           ticketId: probe.ticketId,
           tokens: probeBuyers.map((b) => b.token),
           spreadMs: 0,
-          durationMs: q(1500, 4000),
+          durationMs: q(1500, 3000),
         }),
     );
     const create = sustained.result.routes.create;
+    const sustainedServerCores = sustained.counters.serverCores;
     const rate = create.successes / (sustained.result.elapsedMs / 1000);
     const n = Math.max(50, Math.min(q(300, 6000), Math.round(10 * rate)));
     const admitPerSecond = Math.max(1, Math.round(rate * ADMIT_SHARE));
@@ -135,7 +141,7 @@ export async function onsale(): Promise<Record<string, unknown>> {
     );
     const offStock = await tierState(bench.databaseUrl, off.ticketId);
 
-    const admission = admissionRate(samples);
+    const admission = admissionRate(samples, stock - admitPerSecond * BUYING_SECONDS);
     const onCreates = roomOn.result.routes.create;
     const offCreates = roomOff.result.routes.create;
     const oversell = (s: typeof onStock) =>
@@ -143,6 +149,7 @@ export async function onsale(): Promise<Record<string, unknown>> {
     result = {
       scenario: "onsale",
       sustainedCreatesPerSec: round(rate, 1),
+      sustainedServerCores,
       buyers: n,
       arrivalSpreadMs: ARRIVAL_SPREAD_MS,
       stock,
@@ -185,20 +192,31 @@ export async function onsale(): Promise<Record<string, unknown>> {
       admittedCreatesRate: roomOn.result.successesPerSec >= 0.8 * admitPerSecond,
       noOversell: oversell(onStock) === 0 && oversell(offStock) === 0,
     };
+  } catch (e) {
+    result.error = e instanceof Error ? e.message : String(e);
   } finally {
-    const report = await bench.close();
-    result.audit = report
-      ? { ok: report.ok, violations: report.violations }
-      : { ok: false, violations: "no audit" };
+    try {
+      const report = await bench.close();
+      result.audit = report
+        ? { ok: report.ok, violations: report.violations }
+        : { ok: false, violations: "no audit" };
+    } catch (e) {
+      result.audit = { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
   }
   return result;
 }
 
-/** Admissions per second from the first sample after the opening to sold out (or the end). */
-function admissionRate(samples: Sample[]): { perSec: number; windowMs: number } {
+/**
+ * Admissions per second from the first sample after the opening until sold out, the queue ran
+ * dry, or `until` buyers were admitted (then the room holds back for the last tickets).
+ */
+function admissionRate(samples: Sample[], until: number): { perSec: number; windowMs: number } {
   const open = samples.findIndex((s) => s.ms >= OPENS_IN_MS + 250 && s.admitted > 0);
   if (open < 0) return { perSec: 0, windowMs: 0 };
-  let end = samples.findIndex((s, i) => i > open && (s.soldOut || s.waiting === 0));
+  let end = samples.findIndex((s, i) =>
+    i > open && (s.soldOut || s.waiting === 0 || s.admitted >= until)
+  );
   if (end < 0) end = samples.length - 1;
   // The sample before sold out: admission stopped somewhere in between.
   if (end > open + 1) end -= 1;

@@ -12,15 +12,18 @@ The step (skipped when ARGV[5] is 0, or before the opening):
   (MAX(1, rate)), so a pause in polling never releases a burst; the first step after the
   opening counts from the opening;
   admits floor(tokens) buyers, at most 2,000 per step, at most those waiting, and no more than
-  the tickets left minus the buyers admitted in the last ARGV[7] seconds (they are about to buy:
-  a crowd is not let in for tickets that others are buying; if they do not buy, the window
-  slides past them and their tickets are offered again), lowest place first: each leaves the
-  waiting set and gets a pass expiring at now + the pass lifetime.
+  the tickets left minus the buyers admitted in the last ARGV[7] seconds who have not bought
+  yet (admitted in the window, less the tickets sold since its first admission; those bought by
+  buyers admitted earlier count as theirs, so this errs towards letting in): a crowd is not let in
+  for tickets that others are about to buy; if they do not buy, the window slides past them
+  and the tickets are offered again. Lowest place first: each leaves the waiting set and gets a
+  pass expiring at now + the pass lifetime.
 
 KEYS[1]  waiting sorted set  userId -> place (see queue-join.lua)
 KEYS[2]  admitted sorted set userId -> pass expiry (ms)
 KEYS[3]  room state hash: last (ms), carry (tokens), seq, admitted (total), soldOut ("1"/"0")
-KEYS[4]  admissions hash: epoch second -> buyers admitted in it (the last minute's kept)
+KEYS[4]  admissions hash: "<epoch second>" -> buyers admitted in it, "a<epoch second>" -> tickets
+         left before its first admission (the last minute's kept)
 KEYS[5]  ready marker of the session's sale state (see reserve.lua)
 KEYS[6..] the tier hashes {total, locked, sold} of the session's tiers
 ARGV[1]  admission rate, buyers per second (1..10000)
@@ -82,16 +85,34 @@ if step and now >= opens_at then
   local last = tonumber(state[1]) or math.max(opens_at, now - 1000)
   local cap = math.max(1, rate)
   local tokens = math.min(cap, (tonumber(state[2]) or 0) + math.max(0, now - last) * rate / 1000)
+  local second = math.floor(now / 1000)
   local n = math.min(math.floor(tokens), redis.call("ZCARD", KEYS[1]), MAX_PER_STEP)
   if sold_out == 0 and n > 0 then
-    local second = math.floor(now / 1000)
-    local recent = 0
-    local counts = redis.call("HGETALL", KEYS[4])
-    for i = 1, #counts, 2 do
-      if tonumber(counts[i]) > second - grace then recent = recent + tonumber(counts[i + 1]) end
+    local recent, first_second, left_then = 0, nil, available
+    local fields = redis.call("HGETALL", KEYS[4])
+    for i = 1, #fields, 2 do
+      local f = fields[i]
+      if string.sub(f, 1, 1) == "a" then
+        local s = tonumber(string.sub(f, 2))
+        if s > second - grace and (first_second == nil or s < first_second) then
+          first_second, left_then = s, tonumber(fields[i + 1])
+        end
+      elseif tonumber(f) > second - grace then
+        recent = recent + tonumber(fields[i + 1])
+      end
     end
-    n = math.min(n, available - recent)
+    local unbought = math.max(0, recent - math.max(0, left_then - available))
+    n = math.min(n, available - unbought)
     if n > 0 then
+      if redis.call("HSETNX", KEYS[4], "a" .. second, available) == 1 then
+        -- Once a second: keep the last minute only.
+        if redis.call("HLEN", KEYS[4]) > 140 then
+          for _, f in ipairs(redis.call("HKEYS", KEYS[4])) do
+            local s = tonumber(f) or tonumber(string.sub(f, 2))
+            if s <= second - 60 then redis.call("HDEL", KEYS[4], f) end
+          end
+        end
+      end
       local popped = redis.call("ZPOPMIN", KEYS[1], n)
       local expiry = now_ms + pass_ms
       for i = 1, #popped, 2 do
@@ -101,12 +122,6 @@ if step and now >= opens_at then
       tokens = tokens - admitted_now
       redis.call("HINCRBY", KEYS[3], "admitted", admitted_now)
       redis.call("HINCRBY", KEYS[4], second, admitted_now)
-      if redis.call("HLEN", KEYS[4]) > 70 then
-        local seconds = redis.call("HKEYS", KEYS[4])
-        for _, s in ipairs(seconds) do
-          if tonumber(s) <= second - 60 then redis.call("HDEL", KEYS[4], s) end
-        end
-      end
       for i = 1, 4 do redis.call("PEXPIRE", KEYS[i], ttl) end
     end
   end
@@ -119,7 +134,8 @@ if user == "" then
   local second = math.floor(now / 1000)
   local counts = redis.call("HGETALL", KEYS[4])
   for i = 1, #counts, 2 do
-    if tonumber(counts[i]) > second - 60 then last_minute = last_minute + tonumber(counts[i + 1]) end
+    local s = tonumber(counts[i]) -- nil for the "a<second>" fields
+    if s and s > second - 60 then last_minute = last_minute + tonumber(counts[i + 1]) end
   end
 end
 
