@@ -48,7 +48,10 @@ export function redisKeys(prefix: string) {
     queueAdmitted: (sessionId: number) => `${session(sessionId)}:queue:admitted`,
     /** Hash: token bucket (last, carry), arrival counter, admitted total, soldOut flag. */
     queueState: (sessionId: number) => `${session(sessionId)}:queue:state`,
-    /** Hash epoch second → buyers admitted in that second (the last minute's are kept). */
+    /**
+     * Hash epoch second → buyers admitted in that second, and "a<second>" → tickets left before
+     * that second's first admission (the last minute's are kept).
+     */
     queueAdmits: (sessionId: number) => `${session(sessionId)}:queue:admits`,
 
     // --- a user's tokens and requests ---

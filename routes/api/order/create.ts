@@ -8,7 +8,8 @@ export const POST = defineRoute({
   summary: "Create an order; the reply is its order number",
   description: "Prices are the server's: client-sent prices and userId are ignored. " +
     "The same Idempotency-Key (or the same request within DEDUP_WINDOW_SECONDS) returns the " +
-    "first order's number.",
+    "first order's number. While the session's waiting room is on, the buyer's pass goes in " +
+    "X-Queue-Pass (else 403 QUEUE_PASS_REQUIRED).",
   auth: "user",
   body: z.object({
     showId: Id.optional(),

@@ -10,7 +10,8 @@ const hold = defineRoute({
   summary: "Hold 1-10 seats for the caller, all or none, for SEAT_HOLD_SECONDS",
   description: "Holding a seat you already hold extends the hold. 409 SEAT_UNAVAILABLE names " +
     "the seats in the way. For a venue booked by the hour, `startTime` and `hours` hold those " +
-    "seat-hours.",
+    "seat-hours. While the session's waiting room is on, the buyer's pass goes in X-Queue-Pass " +
+    "(else 403 QUEUE_PASS_REQUIRED).",
   auth: "user",
   body: SeatSelection.extend({
     startTime: Time.optional(),

@@ -7,6 +7,8 @@ import { HoldResult } from "../_schemas.ts";
 
 export const POST = defineRoute({
   summary: "Hold one seat (query seatId, sessionId)",
+  description: "While the session's waiting room is on, the buyer's pass goes in X-Queue-Pass " +
+    "(else 403 QUEUE_PASS_REQUIRED).",
   auth: "user",
   query: z.object({
     seatId: intQuery(1, Number.MAX_SAFE_INTEGER),
