@@ -15,6 +15,7 @@ import { clientAddress } from "./client_address.ts";
 import { errorResponse, errorSchema, successBody, successSchema } from "./envelope.ts";
 import { parseInput } from "./input.ts";
 import { checkRepliesFromEnv, replyMismatch } from "./reply_check.ts";
+import { shedLoad } from "./shed.ts";
 import type { AnyRoute, HonoEnv, ManifestEntry, Method } from "./route.ts";
 import { METHODS } from "./route.ts";
 
@@ -34,6 +35,9 @@ export function createApp(
   const checkReplies = options.checkReplies ?? checkRepliesFromEnv();
   let document: unknown;
   const openapi = () => document ??= openApiDocument(app);
+
+  // Before anything else, so that a shed request costs next to nothing.
+  app.use("*", shedLoad(ctx.config.maxInFlight));
 
   // Trace id and the request log line come first, so that every reply (errors included) has both.
   app.use("*", async (c, next) => {
@@ -66,7 +70,13 @@ export function createApp(
     cors({
       origin: (origin) => allowedOrigin(ctx, origin),
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Trace-Id", "Idempotency-Key"],
+      allowHeaders: [
+        "Authorization",
+        "Content-Type",
+        "X-Trace-Id",
+        "Idempotency-Key",
+        "X-Queue-Pass",
+      ],
       exposeHeaders: ["X-Trace-Id", "Retry-After"],
       maxAge: 600,
     }),

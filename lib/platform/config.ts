@@ -54,6 +54,12 @@ export interface Config {
    * keeps the other instances from running that job.
    */
   jobLeaseSeconds: number;
+  /**
+   * Requests this process works on at once; more are answered 503 at once (0: no limit). The
+   * default only bounds memory (a burst of 2,000 at once is still served, slowly); latency needs
+   * about sustained req/s x target latency.
+   */
+  maxInFlight: number;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -109,6 +115,11 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["JOBS", "false: do not register the cron jobs (default true)"],
   ["COMPENSATION_MAX_ATTEMPTS", "attempts before a compensation needs a human (default 8)"],
   ["JOB_LEASE_SECONDS", "lease of a running job, renewed while it runs (default 30)"],
+  [
+    "MAX_IN_FLIGHT",
+    "requests in flight per process before 503 + Retry-After (default 4096, 0: no limit; " +
+    "about sustained req/s x target latency keeps latency, e.g. 256)",
+  ],
 ];
 
 type Env = Record<string, string | undefined>;
@@ -184,6 +195,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     jobsEnabled: bool(read, "JOBS", true),
     compensationMaxAttempts: int(read, "COMPENSATION_MAX_ATTEMPTS", 8, 1, 100),
     jobLeaseSeconds: int(read, "JOB_LEASE_SECONDS", 30, 2, 3600),
+    maxInFlight: int(read, "MAX_IN_FLIGHT", 4096, 0, 1_000_000),
   };
 }
 

@@ -87,6 +87,33 @@ const compensationBacklog = new promClient.Gauge({
   registers: [registry],
 });
 
+const queueWaiting = new promClient.Gauge({
+  name: "boxoffice_queue_waiting",
+  help: "Buyers waiting in a session's waiting room, as of this process's last admission step",
+  labelNames: ["session"] as const,
+  registers: [registry],
+});
+
+const queuePasses = new promClient.Gauge({
+  name: "boxoffice_queue_passes_active",
+  help: "Unexpired passes of a session's waiting room, as of this process's last admission step",
+  labelNames: ["session"] as const,
+  registers: [registry],
+});
+
+const queueAdmitted = new promClient.Counter({
+  name: "boxoffice_queue_admitted_total",
+  help: "Buyers admitted from a waiting room by this process's admission steps (rate() = per s)",
+  labelNames: ["session"] as const,
+  registers: [registry],
+});
+
+const shedRequests = new promClient.Counter({
+  name: "boxoffice_shed_requests_total",
+  help: "Requests answered 503 at once because MAX_IN_FLIGHT requests were in flight",
+  registers: [registry],
+});
+
 // No collectDefaultMetrics(): under Deno several of its Node.js gauges (event-loop lag among
 // them) read NaN; process-level numbers come from Deno's OpenTelemetry metrics instead.
 
@@ -130,6 +157,22 @@ export function recordSeatHold(outcome: string, count = 1): void {
 /** One run of a background job: `ok`, `failed`, or `skipped` (another instance had the lock). */
 export function recordJobRun(job: string, outcome: "ok" | "failed" | "skipped"): void {
   jobRuns.inc({ job, outcome });
+}
+
+/** One admission step of a waiting room: what it admitted and the room's size after it. */
+export function recordQueueStep(
+  sessionId: number,
+  step: { admitted: number; waiting: number; passesActive: number },
+): void {
+  const session = String(sessionId);
+  if (step.admitted > 0) queueAdmitted.inc({ session }, step.admitted);
+  queueWaiting.set({ session }, step.waiting);
+  queuePasses.set({ session }, step.passesActive);
+}
+
+/** A request refused with 503 because the process had MAX_IN_FLIGHT requests in flight. */
+export function recordShedRequest(): void {
+  shedRequests.inc();
 }
 
 /** How long one Redis script call took. lib/platform/scripts.ts calls this for every `run`. */

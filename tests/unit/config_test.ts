@@ -43,6 +43,7 @@ Deno.test("config: defaults", () => {
     reconcileGraceSeconds: 120,
     trustProxyHops: 0,
     registerMaxPerIp: 0,
+    maxInFlight: 4096,
     lowStockRatio: 0.1,
     jobsEnabled: true,
     compensationMaxAttempts: 8,
@@ -150,6 +151,7 @@ Deno.test("config: every whole-number variable refuses text, fractions and its b
     ["JOB_LEASE_SECONDS", 2, 3600],
     ["TRUST_PROXY", 0, 16],
     ["REGISTER_MAX_PER_IP", 0, 1_000_000],
+    ["MAX_IN_FLIGHT", 0, 1_000_000],
   ];
   for (const [name, min, max] of bounds) {
     for (const bad of ["abc", "1.5", "-1", "1e3", String(max + 1)]) {
