@@ -132,7 +132,9 @@ export async function importGraphOf(entry: string, root: string): Promise<Import
 
 if (import.meta.main) {
   const root = new URL("..", import.meta.url).href;
-  const cycles = findCycles(await importGraphOf(Deno.args[0] ?? "main.ts", root));
+  const graph = await importGraphOf(Deno.args[0] ?? "main.ts", root);
+  const cycles = findCycles(graph);
   for (const c of cycles) console.log(c.join(" ↔ "));
+  console.log(`${graph.size} local modules, ${cycles.length} cycles`);
   Deno.exit(cycles.length === 0 ? 0 : 1);
 }
