@@ -336,13 +336,19 @@ export async function releaseSlots(
   return released;
 }
 
-export async function holdSeats(
+/**
+ * Holds seats that are not booked by the hour. Seats of an hourly venue are handed to
+ * `onHourly` (the walk-in of lib/seating/hourly.ts) or, without it, refused.
+ */
+export async function holdSeats<T = never>(
   ctx: AppContext,
   userId: number,
   input: { sessionId?: number; seatIds: number[] },
-): Promise<HoldResult> {
+  onHourly?: () => Promise<T>,
+): Promise<HoldResult | T> {
   const { sessionId, seats, areas } = await resolveSeats(ctx, input.seatIds, input.sessionId);
   if ([...areas.values()].some((a) => a.hourly)) {
+    if (onHourly) return await onHourly();
     throw invalid("startTime", "required: these seats are booked by the hour (with hours)");
   }
   refuseDisabled(seats);

@@ -1,8 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { TimeOut } from "#http/schemas.ts";
-import { holdWindow } from "#lib/seating/hourly.ts";
-import { holdSeats } from "#lib/seating/seats.ts";
+import { holdSeatsOrWindow } from "#lib/seating/hourly.ts";
 import { OperatorBody, OperatorQuery, operatorSeats } from "./_operator.ts";
 
 export const POST = defineRoute({
@@ -21,8 +20,6 @@ export const POST = defineRoute({
   }),
   handler: ({ ctx, caller, query, body }) => {
     const input = operatorSeats(query, body);
-    return input.startTime !== undefined
-      ? holdWindow(ctx, caller.userId, { ...input, start: input.startTime })
-      : holdSeats(ctx, caller.userId, input);
+    return holdSeatsOrWindow(ctx, caller.userId, input);
   },
 });

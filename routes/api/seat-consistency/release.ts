@@ -1,7 +1,6 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
-import { releaseWindow } from "#lib/seating/hourly.ts";
-import { releaseSeats } from "#lib/seating/seats.ts";
+import { releaseSeatsOrWindow } from "#lib/seating/hourly.ts";
 import { OperatorBody, OperatorQuery, operatorSeats } from "./_operator.ts";
 
 export const POST = defineRoute({
@@ -14,8 +13,6 @@ export const POST = defineRoute({
   data: z.literal(true),
   handler: ({ ctx, caller, query, body }) => {
     const input = operatorSeats(query, body);
-    return input.startTime !== undefined
-      ? releaseWindow(ctx, caller.userId, { ...input, start: input.startTime })
-      : releaseSeats(ctx, caller.userId, input);
+    return releaseSeatsOrWindow(ctx, caller.userId, input);
   },
 });
