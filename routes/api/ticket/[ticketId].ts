@@ -1,16 +1,8 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
-import { IdParam, Money, text, TicketRecord } from "#http/schemas.ts";
+import { IdParam, TicketRecord } from "#http/schemas.ts";
 import { deleteTicket, getTicket, updateTicket } from "#lib/catalog/tickets.ts";
-
-/** The fields of a tier an admin may change (also PUT /api/ticket, with the id in the body). */
-export const TicketChanges = z.object({
-  name: text(1, 100).optional(),
-  price: Money.optional(),
-  totalStock: z.number().int().min(0).max(1_000_000).optional(),
-  limitCount: z.number().int().min(1).max(10).optional(),
-  status: z.number().int().min(0).max(1).optional(),
-});
+import { TicketChanges } from "./_schemas.ts";
 
 export const GET = defineRoute({
   summary: "One tier",

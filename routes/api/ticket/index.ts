@@ -2,7 +2,7 @@ import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Created, Id, Money, text } from "#http/schemas.ts";
 import { createTicket, updateTicket } from "#lib/catalog/tickets.ts";
-import { TicketChanges } from "./[ticketId].ts";
+import { TicketChanges } from "./_schemas.ts";
 
 export const POST = defineRoute({
   summary: "Create a tier of a session (admin)",
