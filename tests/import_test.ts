@@ -153,11 +153,20 @@ suite(
         assert.equal(await count("import_map"), 0);
       });
 
-      await t.step("the import maps every row and exits 0", async () => {
+      await t.step("part of the source, then the full one (resumes), maps every row", async () => {
+        const partial = new URL(source.url);
+        partial.pathname = `/${source.databases.slice(0, 3).join(",")}`; // no order database
+        const first = await runImport(childEnv, ["--from", partial.toString()]);
+        assert.equal(first.code, 0, first.stderr);
+        assert.equal(first.report.counts.user.added, 4);
+        assert.equal(first.report.counts.order.added, 0);
+        assert.equal(await count("orders"), 0);
         const run = await runImport(childEnv, ["--from", source.url]);
         assert.equal(run.code, 0, run.stderr + JSON.stringify(run.report?.unmapped));
         assert.equal(run.report.ok, true);
         assert.deepEqual(run.report.unmapped, []);
+        assert.equal(run.report.counts.user.existing, 4);
+        assert.equal(run.report.counts.order.added, 3);
         assert.equal(await count("users"), 4);
         assert.equal(await count("shows"), 5);
         assert.equal(await count("sessions"), 9);

@@ -66,10 +66,15 @@ export async function runImport(
       report.redis = "not reachable: touched sessions are rebuilt from MySQL when Redis has " +
         "no state for them; run POST /api/consistency/stock/repair-all if it has";
     } else {
-      for (const id of result.touchedSessions) {
-        const ready = target.redis.keys.sessionReady(id);
-        await target.redis.client.send(["DEL", ready], ready);
-        report.sessionsInvalidated.push(id);
+      try {
+        for (const id of result.touchedSessions) {
+          const ready = target.redis.keys.sessionReady(id);
+          await target.redis.client.send(["DEL", ready], ready);
+          report.sessionsInvalidated.push(id);
+        }
+      } catch (e) {
+        report.redis = `failed (${e instanceof Error ? e.message : e}): run ` +
+          "POST /api/consistency/stock/repair-all once Redis is back";
       }
     }
   }
