@@ -310,6 +310,31 @@ suite(
         assert.ok(redisChecked.checked >= 1, "the unpaid order's session was built in Redis");
       });
 
+      await t.step("the buyer pays the imported order by its old number", async () => {
+        const login = await env.call<{ token: string }>("POST", "/api/user/login", {
+          body: { username: "testuser1", password: "123456" },
+        });
+        const token = login.body.data.token;
+        const detail = await env.call<{ status: number; totalAmount: number; items: unknown[] }>(
+          "GET",
+          "/api/order/detail/by-order-no/ORD202412010001",
+          { token },
+        );
+        assert.equal(detail.status, 200, JSON.stringify(detail.body));
+        assert.equal(detail.body.data.status, 0);
+        assert.equal(detail.body.data.totalAmount, 1360);
+        const other = await env.call("GET", "/api/order/detail/by-order-no/ORD202412010002", {
+          token,
+        });
+        assert.equal(other.status, 404, "another buyer's order");
+        const pay = await env.call("POST", "/api/order/pay?orderNo=ORD202412010001&payType=1", {
+          token,
+        });
+        assert.equal(pay.status, 200, JSON.stringify(pay.body));
+        const report = await audit(env.ctx, { graceMs: 0 });
+        assert.ok(report.ok, JSON.stringify(report.violations));
+      });
+
       await t.step("rows it cannot map are listed and the exit status is 1", async () => {
         await source.query(
           `INSERT INTO \`${source.databases[1]}\`.t_show (name, type, venue, city, start_time,

@@ -458,6 +458,10 @@ export function planImport(data: SourceData, options: PlanOptions): ImportPlan {
       unmapped("order", s, `order number "${orderNo}" is not 1-32 characters long`);
       continue;
     }
+    if (/^[1-9]\d{0,15}$/.test(orderNo) || !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(orderNo)) {
+      // The order routes read 1-16 digits as an id and accept letters, digits, _ and - only.
+      note("order", s, `order number ${orderNo} cannot be looked up as such: use its id`);
+    }
     if (seenOrderNos.has(orderNo)) {
       unmapped("order", s, `order number ${orderNo} appears twice in the source`);
       continue;

@@ -24,7 +24,7 @@ import {
 import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import { recordOrderEvent, recordSoldOut } from "#lib/platform/metrics.ts";
-import { nextOrderNo, ORDER_NO } from "./order_numbers.ts";
+import { nextOrderNo } from "./order_numbers.ts";
 import { limitOffset, type Page, pageOf, type PageRequest } from "#lib/platform/pages.ts";
 import { namingHours, planWindow, priceWindow } from "#lib/seating/hourly.ts";
 import { refuseDisabled, resolveSeats, type Seat } from "#lib/seating/seats.ts";
@@ -592,6 +592,12 @@ interface OrderRow {
 const ORDER_STATE_SELECT = `SELECT id, order_no, user_id, session_id, ticket_id, quantity, status,
                                    expire_at, booking_start FROM orders`;
 
+/**
+ * An order reference of 1-16 digits is the numeric id; anything else is an order number —
+ * boxoffice's own (23 digits) or one imported from the reference system (e.g. "ORD2024...").
+ */
+const isOrderNumber = (ref: string) => !/^[1-9]\d{0,15}$/.test(ref);
+
 /** `ref` is the order number or the numeric id; another buyer's order is not found. */
 async function findOwnOrder(
   db: Queryable,
@@ -599,8 +605,7 @@ async function findOwnOrder(
   ref: string,
   forUpdate = false,
 ): Promise<OrderRow> {
-  const byNumber = ORDER_NO.test(ref);
-  if (!byNumber && !/^[1-9]\d{0,15}$/.test(ref)) throw notFound(`order ${ref}`);
+  const byNumber = isOrderNumber(ref);
   const [row] = await db.rows<OrderRow>(
     `${ORDER_STATE_SELECT} WHERE ${byNumber ? "order_no" : "id"} = ?
        ${userId === null ? "" : "AND user_id = ?"} ${forUpdate ? "FOR UPDATE" : ""}`,
@@ -836,8 +841,7 @@ export async function getOrder(
   caller: { userId: number; role: string },
   ref: string,
 ): Promise<OrderDetail> {
-  const byNumber = ORDER_NO.test(ref);
-  if (!byNumber && !/^[1-9]\d{0,15}$/.test(ref)) throw notFound(`order ${ref}`);
+  const byNumber = isOrderNumber(ref);
   const own = caller.role !== "admin";
   const [row] = await ctx.db.rows<DetailRow>(
     `${DETAIL_SELECT} WHERE o.${byNumber ? "order_no" : "id"} = ? ${
