@@ -466,3 +466,53 @@ suite("reference calls: operator seat holds through the same atomic scripts", as
     assert.equal(now.status, 200, "s1 is free, s2 still the buyer's");
   });
 });
+
+suite("reference calls: the web client's show paths", async (t, env) => {
+  const sale = await createSale(env, { stock: 5, price: 280 });
+
+  await t.step("sessions of a show, one session, a show's prices", async () => {
+    const sessions = await env.call<{ id: number; name: string }[]>(
+      "GET",
+      `/api/show/sessions/show/${sale.showId}`,
+    );
+    assert.equal(sessions.status, 200);
+    assert.deepEqual(sessions.body.data.map((s) => s.id), [sale.sessionId]);
+    const one = await env.call<{ id: number; showId: number }>(
+      "GET",
+      `/api/show/sessions/${sale.sessionId}`,
+    );
+    assert.equal(one.status, 200);
+    assert.equal(one.body.data.showId, sale.showId);
+    const prices = await env.call<{ id: number; price: number }[]>(
+      "GET",
+      `/api/show/shows/${sale.showId}/prices`,
+    );
+    assert.deepEqual(prices.body.data.map((p) => [p.id, p.price]), [[sale.ticketId, 280]]);
+    for (
+      const path of [
+        "/api/show/sessions/show/999999",
+        "/api/show/sessions/999999",
+        "/api/show/shows/999999/prices",
+      ]
+    ) {
+      assert.equal((await env.call("GET", path)).status, 404, path);
+    }
+  });
+
+  await t.step("search by keyword and category", async () => {
+    const hit = await env.call<{ total: number }>(
+      "GET",
+      "/api/show/shows/search?keyword=Flash&category=演唱会",
+    );
+    assert.equal(hit.status, 200);
+    assert.equal(hit.body.data.total, 1);
+    const miss = await env.call<{ total: number }>(
+      "GET",
+      "/api/show/shows/search?keyword=Flash&category=2",
+    );
+    assert.equal(miss.body.data.total, 0);
+    const bad = await env.call("GET", "/api/show/shows/search?category=circus");
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /^category:/);
+  });
+});
