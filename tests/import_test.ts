@@ -70,6 +70,8 @@ Deno.test("legacy passwords: BCrypt and unsalted MD5 verify; others never do", a
   assert.equal(legacyKind(bcrypt), "bcrypt");
   assert.equal(await verifyLegacyPassword("abc", bcrypt), true);
   assert.equal(await verifyLegacyPassword("abd", bcrypt), false);
+  assert.equal(legacyKind(`{bcrypt}${bcrypt}`), "bcrypt");
+  assert.equal(await verifyLegacyPassword("abc", `{bcrypt}${bcrypt}`), true);
   assert.equal(legacyKind(`!${md5}`), null);
   assert.equal(await verifyLegacyPassword("123456", `!${md5}`), false);
   assert.equal(legacyKind("scrypt$32768$8$1$abc$def"), null);

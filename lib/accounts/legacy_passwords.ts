@@ -17,7 +17,8 @@ import type { AppContext } from "#lib/platform/context.ts";
 
 export type LegacyKind = "bcrypt" | "md5";
 
-const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+// Spring's DelegatingPasswordEncoder writes "{bcrypt}" in front of the hash.
+const BCRYPT = /^(\{bcrypt\})?\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 const MD5_HEX = /^[0-9a-f]{32}$/i;
 
 /** Which legacy format a stored hash is in, or null for scrypt and anything unknown. */
@@ -31,7 +32,7 @@ export async function verifyLegacyPassword(password: string, stored: string): Pr
   switch (legacyKind(stored)) {
     case "bcrypt":
       // BCrypt reads at most 72 bytes; the reference's register accepted no longer passwords.
-      return await bcrypt.compare(password, stored);
+      return await bcrypt.compare(password, stored.replace(/^\{bcrypt\}/, ""));
     case "md5": {
       const actual = createHash("md5").update(password, "utf8").digest();
       return timingSafeEqual(actual, Buffer.from(stored, "hex"));
@@ -58,7 +59,8 @@ export async function legacyHashReport(ctx: AppContext): Promise<LegacyHashRepor
     { users: number; bcrypt: number; md5: number; disabled: number }
   >(
     `SELECT COUNT(*) AS users,
-            CAST(COALESCE(SUM(password_hash LIKE '$2_$%'), 0) AS SIGNED) AS bcrypt,
+            CAST(COALESCE(SUM(password_hash LIKE '$2_$%' OR password_hash LIKE '{bcrypt}$2_$%'), 0)
+                 AS SIGNED) AS bcrypt,
             CAST(COALESCE(SUM(password_hash REGEXP '^[0-9a-fA-F]{32}$'), 0) AS SIGNED) AS md5,
             CAST(COALESCE(SUM(password_hash LIKE '!%'), 0) AS SIGNED) AS disabled
        FROM users`,

@@ -19,6 +19,7 @@
  * plan.orders.length; plan.unmapped; // what could not be mapped, and why
  * ```
  */
+import { legacyKind } from "#lib/accounts/legacy_passwords.ts";
 import { parseTime } from "#lib/platform/time.ts";
 import type { SourceData, SourceItem, SourceSeat, SourceTicket } from "./source_rows.ts";
 
@@ -230,7 +231,7 @@ export function planImport(data: SourceData, options: PlanOptions): ImportPlan {
       continue;
     }
     let passwordHash = u.password;
-    const known = /^\$2[aby]\$\d{2}\$/.test(u.password) || /^[0-9a-f]{32}$/i.test(u.password);
+    const known = legacyKind(u.password) !== null;
     if (!u.enabled) {
       // Kept (orders point at the account) but locked, as it was in the source.
       passwordHash = `!${u.password}`;
