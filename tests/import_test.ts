@@ -83,7 +83,7 @@ interface Run {
   code: number;
   report: Record<string, unknown> & {
     ok: boolean;
-    counts: Record<string, { added: number; existing: number; refused: number }>;
+    counts: Record<string, { added: number; existing: number; refused: number; linked: number }>;
     unmapped: { kind: string; source: string; reason: string }[];
     sessionsInvalidated: number[];
   };
@@ -353,6 +353,29 @@ suite(
         assert.ok(reasons.some((r) => /^user: username .* 1-32/.test(r)), reasons.join("; "));
         assert.equal(run.report.counts.order.added, 0);
       });
+
+      await t.step(
+        "a username boxoffice has already is refused, or linked on request",
+        async () => {
+          await env.user({ username: "collide_me" });
+          await source.query(
+            `INSERT INTO \`${source.databases[0]}\`.t_user (username, password, phone)
+             VALUES ('collide_me', 'e10adc3949ba59abbe56e057f20f883e', '13900000001')`,
+          );
+          const refused = await runImport(childEnv, ["--from", source.url]);
+          assert.equal(refused.code, 1);
+          assert.ok(
+            refused.report.unmapped.some((u) => /"collide_me" is taken/.test(u.reason)),
+            JSON.stringify(refused.report.unmapped),
+          );
+          const linked = await runImport(childEnv, ["--from", source.url, "--link-existing-users"]);
+          assert.equal(linked.report.counts.user.linked, 1);
+          assert.ok(!linked.report.unmapped.some((u) => /collide_me/.test(u.reason)));
+          const again = await runImport(childEnv, ["--from", source.url]);
+          assert.equal(again.report.counts.user.linked, 0, "the link is remembered");
+          assert.ok(!again.report.unmapped.some((u) => /collide_me/.test(u.reason)));
+        },
+      );
 
       await t.step("an unreachable source exits 2 and writes nothing", async () => {
         const users = await count("users");
