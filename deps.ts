@@ -24,10 +24,11 @@ export { default as bcrypt } from "npm:bcryptjs@3.0.3";
 export { context, SpanStatusCode, trace } from "npm:@opentelemetry/api@1.10.0";
 // Tests only (compose.yaml); not in main.ts's graph, so not in the compiled binary.
 export { parse as parseYaml } from "npm:yaml@2.9.1";
-// Assets of the /docs page, embedded so the service needs no CDN.
-export { default as swaggerUiCss } from "npm:swagger-ui-dist@5.35.0/swagger-ui.css" with {
+// Assets of the /docs page, embedded so the service needs no CDN. 5.17.14 is the last release
+// without a dependency on @scarf/scarf (an install-time telemetry script); keep it so.
+export { default as swaggerUiCss } from "npm:swagger-ui-dist@5.17.14/swagger-ui.css" with {
   type: "text",
 };
-export { default as swaggerUiBundle } from "npm:swagger-ui-dist@5.35.0/swagger-ui-bundle.js" with {
+export { default as swaggerUiBundle } from "npm:swagger-ui-dist@5.17.14/swagger-ui-bundle.js" with {
   type: "text",
 };

@@ -10,7 +10,7 @@ import { bootService, DEMO_ADMIN, type Service } from "#lib/boot.ts";
 import { type Config, ConfigError, loadConfig, VARIABLES } from "#lib/platform/config.ts";
 import { isAppError } from "#lib/platform/errors.ts";
 import { healthcheck } from "#lib/ops/healthcheck.ts";
-import { registerCronJobs } from "#lib/ops/jobs.ts";
+import { registerCronJobs } from "#lib/ops/jobs/runner.ts";
 import { StoreSetupError } from "#dev/local_stores.ts";
 import { createLogger } from "#lib/platform/log.ts";
 
@@ -48,12 +48,17 @@ if (config.demo && !config.adminUsername) {
   console.log(`  admin login: ${config.adminUsername} (password from ADMIN_PASSWORD)`);
 }
 console.log(`  API docs:    ${url}/docs`);
+console.log(`  buyer page:  ${url}/`);
 
 const log = createLogger(config.logLevel);
 let service: Service;
 try {
   service = await bootService(config, { log, say: (line) => console.log(`  ${line}`) });
 } catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(`boxoffice: cannot start: ${e.message}`);
+    Deno.exit(2);
+  }
   if (e instanceof StoreSetupError) {
     console.error(`boxoffice: ${e.message}`);
     Deno.exit(1);

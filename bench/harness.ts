@@ -13,6 +13,7 @@ import { connectionOptions } from "#lib/platform/db.ts";
 import { findOrStartStores, type FoundStores, freePort } from "#dev/local_stores.ts";
 import { createLogger } from "#lib/platform/log.ts";
 import { migrate } from "#lib/platform/migrate.ts";
+import { ACTIVE_STATUSES_SQL } from "#lib/orders/status.ts";
 import { issueToken } from "#lib/accounts/tokens.ts";
 import type { Job, LoadReport } from "./loadgen.ts";
 import { cpuSeconds, round, rssMb } from "./stats.ts";
@@ -434,7 +435,7 @@ export async function tierState(databaseUrl: string, ticketId: number) {
     const [rows] = await conn.query(
       `SELECT st.total_stock AS total, st.locked_stock AS locked, st.sold_stock AS sold,
               (SELECT CAST(COALESCE(SUM(quantity), 0) AS SIGNED) FROM orders
-                WHERE ticket_id = st.ticket_id AND status IN (0, 1)) AS ordered
+                WHERE ticket_id = st.ticket_id AND status ${ACTIVE_STATUSES_SQL}) AS ordered
          FROM ticket_stock st WHERE st.ticket_id = ?`,
       [ticketId],
     );

@@ -9,6 +9,7 @@
  * BENCH_RESULTS_DIR (default bench/results), BENCH_CPU_PROFILE_DIR (run the server of each
  * scenario under `--cpu-prof` into that folder).
  */
+import { ACTIVE_STATUSES_SQL } from "#lib/orders/status.ts";
 import type { AuditReport } from "#lib/ops/audit.ts";
 import {
   Bench,
@@ -333,7 +334,7 @@ async function seats(b: Bench): Promise<Result> {
   const r = ours.result;
   const doubleSold = await b.ctx.db.rows<{ seat_id: number; n: number }>(
     `SELECT oi.seat_id, COUNT(*) AS n FROM order_items oi JOIN orders o ON o.id = oi.order_id
-      WHERE o.status IN (0, 1) AND oi.seat_id IS NOT NULL GROUP BY oi.seat_id HAVING COUNT(*) > 1`,
+      WHERE o.status ${ACTIVE_STATUSES_SQL} AND oi.seat_id IS NOT NULL GROUP BY oi.seat_id HAVING COUNT(*) > 1`,
   );
   const holdsPerSec = perSecond(r.routes.hold?.successes ?? 0, r.elapsedMs);
   const ordersPerSec = perSecond(r.routes.create?.successes ?? 0, r.elapsedMs);

@@ -6,8 +6,9 @@
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { isDuplicateKey } from "#lib/platform/db.ts";
-import { createSession, createShow, INTERNET_CAFE } from "#lib/catalog/shows.ts";
-import { createArea } from "#lib/seating/seats.ts";
+import { createSession, createShow } from "#lib/catalog/show_admin.ts";
+import { INTERNET_CAFE } from "#lib/catalog/shows.ts";
+import { createArea } from "#lib/seating/area_admin.ts";
 import { createTicket } from "#lib/catalog/tickets.ts";
 
 const DAY = 86_400_000;

@@ -11,15 +11,27 @@ import { recordHttpRequest } from "#lib/platform/metrics.ts";
 import { verifyToken } from "#lib/accounts/tokens.ts";
 import { requestTraceId, traceRequest } from "#lib/platform/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
+import { clientAddress } from "./client_address.ts";
 import { errorResponse, errorSchema, successBody, successSchema } from "./envelope.ts";
 import { parseInput } from "./input.ts";
+import { checkRepliesFromEnv, replyMismatch } from "./reply_check.ts";
 import type { AnyRoute, HonoEnv, ManifestEntry, Method } from "./route.ts";
 import { METHODS } from "./route.ts";
 
 export type App = OpenAPIHono<HonoEnv>;
 
-export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = manifest): App {
+export interface AppOptions {
+  /** Validate every successful reply against its route's `data` schema (default: from env). */
+  checkReplies?: boolean;
+}
+
+export function createApp(
+  ctx: AppContext,
+  entries: readonly ManifestEntry[] = manifest,
+  options: AppOptions = {},
+): App {
   const app = new OpenAPIHono<HonoEnv>();
+  const checkReplies = options.checkReplies ?? checkRepliesFromEnv();
   let document: unknown;
   const openapi = () => document ??= openApiDocument(app);
 
@@ -74,7 +86,7 @@ export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = m
   for (const entry of sortForMatching(entries)) {
     for (const method of METHODS) {
       const route = entry.module[method];
-      if (route) register(app, method, entry.path, route);
+      if (route) register(app, method, entry.path, route, checkReplies);
     }
   }
 
@@ -118,7 +130,13 @@ export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = m
   return app;
 }
 
-function register(app: App, method: Method, path: string, route: AnyRoute) {
+function register(
+  app: App,
+  method: Method,
+  path: string,
+  route: AnyRoute,
+  checkReplies: boolean,
+) {
   const honoPath = path.replace(/\{(\w+)\}/g, ":$1");
   app.on(method, honoPath, async (c) => {
     const ctx = c.get("ctx");
@@ -131,12 +149,23 @@ function register(app: App, method: Method, path: string, route: AnyRoute) {
       c,
       ...input,
       caller,
-      address: clientAddress(c.req.header("x-forwarded-for"), c.env?.remoteAddr, ctx),
+      address: clientAddress(
+        c.req.header("x-forwarded-for"),
+        c.env?.remoteAddr?.hostname,
+        ctx.config.trustProxyHops,
+      ),
       traceId: c.get("traceId"),
     };
     if (route.kind === "raw") return await route.handler(handlerInput);
     const data = await route.handler(handlerInput);
-    return c.body(successBody(data, ctx.config.timeZone), 200, {
+    const body = successBody(data, ctx.config.timeZone);
+    if (checkReplies) {
+      const why = replyMismatch(route.data, body);
+      if (why !== undefined) {
+        throw new Error(`reply of ${method} ${path} breaks its schema: ${why}`);
+      }
+    }
+    return c.body(body, 200, {
       "content-type": "application/json; charset=utf-8",
     });
   });
@@ -163,15 +192,6 @@ async function authenticate(header: string | undefined, route: AnyRoute, ctx: Ap
     throw new AppError("FORBIDDEN", "this route is for admins");
   }
   return caller;
-}
-
-function clientAddress(
-  forwarded: string | undefined,
-  remote: Deno.NetAddr | undefined,
-  ctx: AppContext,
-): string {
-  if (ctx.config.trustProxy && forwarded) return forwarded.split(",")[0].trim();
-  return remote?.hostname ?? "unknown";
 }
 
 function allowedOrigin(ctx: AppContext, origin: string): string | null {
@@ -240,7 +260,7 @@ function registerDocs(app: App, method: Method, path: string, route: AnyRoute) {
       200: route.kind === "json"
         ? {
           description: "success",
-          content: { "application/json": { schema: successSchema(route.data ?? z.unknown()) } },
+          content: { "application/json": { schema: successSchema(route.data) } },
         }
         : { description: "success", content: { [route.produces]: { schema: z.string() } } },
       default: {

@@ -7,12 +7,13 @@ import { compensationBacklog } from "#lib/orders/compensations.ts";
 import { setCompensationBacklogSource } from "#lib/platform/metrics.ts";
 import type { Config } from "#lib/platform/config.ts";
 import type { AppContext } from "#lib/platform/context.ts";
-import { createDb } from "#lib/platform/db.ts";
+import { createDb, type Db } from "#lib/platform/db.ts";
 import { redisKeys } from "#lib/platform/keys.ts";
 import { findOrStartStores, type FoundStores } from "#dev/local_stores.ts";
 import { createLogger, errorFields, type Logger } from "#lib/platform/log.ts";
 import { migrate } from "#lib/platform/migrate.ts";
-import { connectRedis } from "#lib/platform/redis.ts";
+import { connectRedis, type Redis } from "#lib/platform/redis.ts";
+import { assertNoEviction } from "#lib/platform/eviction.ts";
 import { loadScripts } from "#lib/platform/scripts.ts";
 import { seedDemo } from "#dev/seed.ts";
 import { useTimeZone } from "#lib/platform/time.ts";
@@ -50,7 +51,8 @@ export async function bootService(
       if (config.adminUsername && config.adminPassword) {
         await ensureAdmin(ctx, config.adminUsername, config.adminPassword);
       } else if (config.demo) {
-        await ensureAdmin(ctx, DEMO_ADMIN.username, DEMO_ADMIN.password);
+        // Created once; a password the operator changed since is theirs to keep.
+        await ensureAdmin(ctx, DEMO_ADMIN.username, DEMO_ADMIN.password, { onlyCreate: true });
       }
       if (config.demo) {
         const seeded = await seedDemo(ctx);
@@ -91,18 +93,9 @@ export async function createContext(
     readUrl: config.databaseReadUrl,
     poolSize: config.dbPoolSize,
   });
-  let redis;
+  const redis = await connectRedisOrClose(config, where, db);
   try {
-    redis = await connectRedis({
-      url: where.redisUrl || undefined,
-      clusterNodes: config.redisClusterNodes,
-      onError: redisErrorLogger(where.log),
-    });
-  } catch (e) {
-    await db.close();
-    throw e;
-  }
-  try {
+    await assertNoEviction(redis);
     const scripts = await loadScripts(redis);
     return {
       config,
@@ -145,17 +138,7 @@ export async function createReadOnlyContext(
     await db.close();
     throw e;
   }
-  let redis;
-  try {
-    redis = await connectRedis({
-      url: where.redisUrl || undefined,
-      clusterNodes: config.redisClusterNodes,
-      onError: redisErrorLogger(where.log),
-    });
-  } catch (e) {
-    await db.close();
-    throw e;
-  }
+  const redis = await connectRedisOrClose(config, where, db);
   return {
     config,
     db,
@@ -175,6 +158,24 @@ export async function createReadOnlyContext(
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.redis.close().catch(() => {});
   await ctx.db.close().catch(() => {});
+}
+
+/** The context's Redis; when it cannot be had, the database pool opened before it is closed. */
+async function connectRedisOrClose(
+  config: Config,
+  where: { redisUrl?: string; log: Logger },
+  db: Db,
+): Promise<Redis> {
+  try {
+    return await connectRedis({
+      url: where.redisUrl || undefined,
+      clusterNodes: config.redisClusterNodes,
+      onError: redisErrorLogger(where.log),
+    });
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
 }
 
 /** Logs a Redis connection problem once per outage, not once per reconnect attempt. */
@@ -197,9 +198,11 @@ function redisErrorLogger(log: Logger): (e: unknown) => void {
  */
 async function demoSecret(dataDir: string): Promise<string> {
   const path = `${dataDir}/jwt-secret`;
+  let tooShort = false;
   try {
     const existing = (await Deno.readTextFile(path)).trim();
     if (existing.length >= 32) return existing;
+    tooShort = true;
   } catch {
     // First start: generate below.
   }
@@ -207,11 +210,14 @@ async function demoSecret(dataDir: string): Promise<string> {
   const bytes = crypto.getRandomValues(new Uint8Array(48));
   const secret = btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "");
   try {
-    // createNew: two processes starting at once must not end up with different secrets.
-    await Deno.writeTextFile(path, secret + "\n", { mode: 0o600, createNew: true });
+    // createNew: two processes starting at once must not end up with different secrets. A
+    // file too short to be a secret (truncated, or written by hand) is replaced, never used.
+    await Deno.writeTextFile(path, secret + "\n", { mode: 0o600, createNew: !tooShort });
     return secret;
   } catch (e) {
-    if (e instanceof Deno.errors.AlreadyExists) return (await Deno.readTextFile(path)).trim();
-    throw e;
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    const winner = (await Deno.readTextFile(path)).trim();
+    if (winner.length < 32) throw new Error(`${path}: shorter than 32 bytes; remove it`);
+    return winner;
   }
 }

@@ -21,7 +21,10 @@ Returns { code, detail }:
   -2, slots held           LIMIT_EXCEEDED: the buyer would hold more than ARGV[4] (nothing held)
   -3, "slot,slot"          SEAT_UNAVAILABLE: the slots in the way (nothing held)
 Errors   "ERR bad ..." when an argument is malformed (nothing written)
+Includes includes/slots (seat_of, slot_taken: the one "is this slot taken" rule)
 ]]
+--- @include "includes/slots"
+
 local user = ARGV[1]
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
@@ -41,15 +44,11 @@ if redis.call("EXISTS", KEYS[1]) == 0 then return { 0, 0 } end
 local blocked = {}
 for i = 1, nslots do
   local slot = ARGV[4 + i]
-  local seat = string.match(slot, "^(%d+)")
+  local seat = seat_of(slot)
   if not seat then return redis.error_reply("ERR bad slot") end
-  local taken = redis.call("HEXISTS", KEYS[2], slot) == 1
-    or redis.call("SISMEMBER", KEYS[3], seat) == 1
-  if not taken then
-    local hold = redis.call("GET", KEYS[3 + i])
-    taken = hold ~= false and string.match(hold, "^(%d+)|") ~= user
+  if slot_taken(KEYS[2], KEYS[3], KEYS[3 + i], slot, seat, user) then
+    blocked[#blocked + 1] = slot
   end
-  if taken then blocked[#blocked + 1] = slot end
 end
 if #blocked > 0 then return { -3, table.concat(blocked, ",") } end
 

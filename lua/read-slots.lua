@@ -14,26 +14,21 @@ Returns  { 0 } when the session is not built (NOT_READY), else
          index is the slot's position in ARGV (from 1), state is "d" disabled, "s" sold,
          "p" in an unpaid order, "h" held; holder is the holding buyer's id and expire the
          hold's end in ms ("" unless held)
+Includes includes/slots (seat_of, slot_state, hold_parts: a slot's state, as the scripts that
+         claim slots judge it)
 ]]
+--- @include "includes/slots"
+
 if redis.call("EXISTS", KEYS[1]) == 0 then return { 0 } end
 if #KEYS ~= 3 + #ARGV then return redis.error_reply("ERR bad slot keys") end
 local out = { 1 }
 for i = 1, #ARGV do
   local slot = ARGV[i]
-  local seat = string.match(slot, "^(%d+)") or slot
-  local state, holder, expire = nil, "", ""
-  local claim = redis.call("HGET", KEYS[2], slot)
-  if redis.call("SISMEMBER", KEYS[3], seat) == 1 then
-    state = "d"
-  elseif claim then
-    state = string.sub(claim, -1) == "s" and "s" or "p"
-  else
-    local hold = redis.call("GET", KEYS[3 + i])
-    if hold then
-      state = "h"
-      holder, expire = string.match(hold, "^(%d+)|(%d+)")
-      holder, expire = holder or "", expire or ""
-    end
+  local state, hold = slot_state(KEYS[2], KEYS[3], KEYS[3 + i], slot, seat_of(slot) or slot)
+  local holder, expire = "", ""
+  if hold then
+    holder, expire = hold_parts(hold)
+    holder, expire = holder or "", expire or ""
   end
   if state then
     out[#out + 1] = i

@@ -8,7 +8,10 @@ ARGV[1]  buyer's user id
 ARGV[2..] the slots, in the order of their hold keys
 
 Returns  the number of holds released
+Includes includes/slots (hold_owner: whose hold a hold key holds)
 ]]
+--- @include "includes/slots"
+
 local user = ARGV[1]
 if not tonumber(user) then return redis.error_reply("ERR bad user") end
 if #KEYS ~= #ARGV then return redis.error_reply("ERR bad slot keys") end
@@ -16,7 +19,7 @@ local held = KEYS[#KEYS]
 local released = 0
 for i = 1, #KEYS - 1 do
   local hold = redis.call("GET", KEYS[i])
-  if hold and string.match(hold, "^(%d+)|") == user then
+  if hold and hold_owner(hold) == user then
     redis.call("DEL", KEYS[i])
     released = released + 1
   end

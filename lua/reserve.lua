@@ -40,7 +40,10 @@ Returns { code, detail }:
   -2, tickets held         LIMIT_EXCEEDED
   -3, "slot,slot"          SEAT_UNAVAILABLE: the slots in the way
 Errors   "ERR bad ..." when an argument is malformed (nothing written)
+Includes includes/slots (seat_of, slot_taken: the one "is this slot taken" rule)
 ]]
+--- @include "includes/slots"
+
 local order_no = ARGV[1]
 local user = ARGV[2]
 local ticket = ARGV[3]
@@ -80,15 +83,11 @@ end
 local blocked = {}
 for i = 1, nslots do
   local slot = ARGV[7 + i]
-  local seat = string.match(slot, "^(%d+)")
+  local seat = seat_of(slot)
   if not seat then return redis.error_reply("ERR bad slot") end
-  local taken = redis.call("HEXISTS", KEYS[5], slot) == 1
-    or redis.call("SISMEMBER", KEYS[6], seat) == 1
-  if not taken then
-    local hold = redis.call("GET", KEYS[7 + i])
-    taken = hold ~= false and string.match(hold, "^(%d+)|") ~= user
+  if slot_taken(KEYS[5], KEYS[6], KEYS[7 + i], slot, seat, user) then
+    blocked[#blocked + 1] = slot
   end
-  if taken then blocked[#blocked + 1] = slot end
 end
 if #blocked > 0 then return { -3, table.concat(blocked, ",") } end
 

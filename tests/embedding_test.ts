@@ -47,7 +47,7 @@ Deno.test("main.ts's graph: local files of the service, npm packages, node built
       assert.ok(path.startsWith(`${root}/`), `${s} is outside the repository`);
       assert.match(
         path.slice(root.length + 1),
-        /^(main\.ts|deps\.ts|routes\.gen\.ts|(lib|http|routes|dev)\/.+\.ts|lua\/[\w-]+\.lua|migrations\/\d{3}_\w+\.sql)$/,
+        /^(main\.ts|deps\.ts|routes\.gen\.ts|(lib|http|routes|dev)\/.+\.ts|lua\/(includes\/)?[\w-]+\.lua|web\/[\w-]+\.(html|css|js)|migrations\/\d{3}_\w+\.sql)$/,
         `${s} is not a file the binary should embed`,
       );
     } else {
@@ -59,12 +59,15 @@ Deno.test("main.ts's graph: local files of the service, npm packages, node built
   }
 });
 
-Deno.test("every route file, Lua script and migration is in the embedded graph", async () => {
+Deno.test("every route file, Lua script, Lua include and migration is in the embedded graph", async () => {
   const local = new Set(await localModules());
   const expected = [...await routeFiles(root)];
-  for (const dir of ["lua", "migrations"]) {
-    for await (const e of Deno.readDir(`${root}/${dir}`)) expected.push(`${dir}/${e.name}`);
+  for (const dir of ["lua", "lua/includes", "migrations", "web"]) {
+    for await (const e of Deno.readDir(`${root}/${dir}`)) {
+      if (e.isFile) expected.push(`${dir}/${e.name}`);
+    }
   }
+  assert.ok(expected.includes("lua/includes/slots.lua"));
   assert.ok(expected.length > 3);
   for (const f of expected) assert.ok(local.has(f), `${f} is not statically imported`);
 });

@@ -4,7 +4,7 @@ import { audit } from "#lib/ops/audit.ts";
 import { closeContext, createContext } from "#lib/boot.ts";
 import { freePort, startRedis } from "#dev/local_stores.ts";
 import { createLogger } from "#lib/platform/log.ts";
-import { expireOrder } from "#lib/orders/orders.ts";
+import { expireOrder } from "#lib/orders/lifecycle.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { type Family, parsePrometheusText, value } from "./support/prom_text.ts";
 import { createSale, http, listen, type Sale, stockOf } from "./support/sale.ts";

@@ -7,11 +7,10 @@ import assert from "node:assert/strict";
 import { audit } from "#lib/ops/audit.ts";
 import { formatTime, wallClock } from "#lib/platform/time.ts";
 import { suite } from "./support/env.ts";
-import { createCafe, dayIn } from "./support/cafe.ts";
+import { createCafe, day as cafeDay, ZONE } from "./support/cafe.ts";
 import { http, listen } from "./support/sale.ts";
 import { createSeatedSale } from "./support/seating.ts";
 
-const ZONE = "Asia/Shanghai";
 const HOUR = 3_600_000;
 
 /** The current hour's start and end on the café's wall clock, as the replies format them. */
@@ -23,7 +22,7 @@ function currentHour(): [string, string] {
 }
 
 suite("reference journey: café walk-in hold, then the client's booking", async (t, env) => {
-  const cafe = await createCafe(env, ZONE);
+  const cafe = await createCafe(env);
   const [seat, other] = cafe.seatIds;
   const [buyer, rival] = await env.users(2);
   const server = listen(env);
@@ -78,7 +77,7 @@ suite("reference journey: café walk-in hold, then the client's booking", async 
     });
 
     await t.step("the client's booking of that seat goes through", async () => {
-      const day = dayIn(ZONE, 1);
+      const day = cafeDay(1);
       const created = await http<string>(server.url, "POST", "/api/order/create", {
         token: buyer.token,
         body: {

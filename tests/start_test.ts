@@ -28,6 +28,7 @@ Deno.test({
         assert.match(s.lines[0], new RegExp(`starting on http://127\\.0\\.0\\.1:${s.port}`));
         assert.match(s.lines[1], /admin login: admin \/ 123456/);
         assert.match(s.lines[2], new RegExp(`API docs: +http://127\\.0\\.0\\.1:${s.port}/docs`));
+        assert.match(s.lines[3], new RegExp(`buyer page: +http://127\\.0\\.0\\.1:${s.port}/$`));
         const login = await (await fetch(`${s.url}/api/user/login`, {
           method: "POST",
           headers: { "content-type": "application/json" },

@@ -6,7 +6,7 @@
  * buyers; no HTTP, no auth, no Redis. Reads its job as JSON on stdin, prints a JSON report.
  */
 import { createDb } from "#lib/platform/db.ts";
-import { isConstraintViolation, orderStatements } from "#lib/orders/orders.ts";
+import { isConstraintViolation, orderStatements } from "#lib/orders/statements.ts";
 import { nextOrderNo } from "#lib/orders/order_numbers.ts";
 import { cpuSeconds, round, Tally } from "../stats.ts";
 

@@ -13,6 +13,7 @@
 import { Buffer } from "node:buffer";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { bcrypt } from "#deps";
+import { KDF_SLOTS } from "./kdf_slots.ts";
 import type { AppContext } from "#lib/platform/context.ts";
 
 export type LegacyKind = "bcrypt" | "md5";
@@ -32,7 +33,8 @@ export async function verifyLegacyPassword(password: string, stored: string): Pr
   switch (legacyKind(stored)) {
     case "bcrypt":
       // BCrypt reads at most 72 bytes; the reference's register accepted no longer passwords.
-      return await bcrypt.compare(password, stored.replace(/^\{bcrypt\}/, ""));
+      // As costly as a KDF: it takes one of the same bounded slots.
+      return await KDF_SLOTS.run(() => bcrypt.compare(password, stored.replace(/^\{bcrypt\}/, "")));
     case "md5": {
       const actual = createHash("md5").update(password, "utf8").digest();
       return timingSafeEqual(actual, Buffer.from(stored, "hex"));

@@ -4,6 +4,7 @@
  */
 import { Buffer } from "node:buffer";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { KDF_SLOTS } from "./kdf_slots.ts";
 import { legacyKind, verifyLegacyPassword } from "./legacy_passwords.ts";
 
 const N = 2 ** 15;
@@ -12,6 +13,16 @@ const P = 1;
 const KEY_LENGTH = 32;
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
+  return KDF_SLOTS.run(() => deriveNow(password, salt, n, r, p));
+}
+
+function deriveNow(
+  password: string,
+  salt: Buffer,
+  n: number,
+  r: number,
+  p: number,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(
       password,

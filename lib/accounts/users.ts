@@ -4,7 +4,7 @@
 import type { AppContext } from "#lib/platform/context.ts";
 import { isDuplicateKey } from "#lib/platform/db.ts";
 import { AppError, notFound } from "#lib/platform/errors.ts";
-import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "./login_throttle.ts";
+import { countAttempt, countRegistration, forgiveAttempt } from "./login_throttle.ts";
 import { hashPassword, needsRehash, verifyAgainstNobody, verifyPassword } from "./passwords.ts";
 import { type Caller, issueToken, revokeOtherTokens, revokeToken, type Role } from "./tokens.ts";
 
@@ -27,8 +27,9 @@ export interface UserInfo {
 
 export async function registerUser(
   ctx: AppContext,
-  input: NewUser,
+  input: NewUser & { address: string },
 ): Promise<{ userId: number; username: string }> {
+  await countRegistration(ctx, input.address);
   const hash = await hashPassword(input.password);
   try {
     const { insertId } = await ctx.db.exec(
@@ -51,22 +52,27 @@ export async function login(
 ): Promise<
   { userId: number; username: string; nickname: string | null; token: string; expiresIn: number }
 > {
-  await assertLoginAllowed(ctx, input.username, input.address);
   const [user] = await ctx.db.rows<
     { id: number; username: string; nickname: string | null; password_hash: string; role: Role }
   >(
     "SELECT id, username, nickname, password_hash, role FROM users WHERE username = ?",
     [input.username],
   );
+  // Counted before the check, under the account the database resolved: every spelling of one
+  // username, and every attempt of a burst, counts against the same limit.
+  const attempt = await countAttempt(
+    ctx,
+    user ? { userId: user.id } : { unknownName: input.username },
+    input.address,
+  );
   const ok = user
     ? await verifyPassword(input.password, user.password_hash)
     : await verifyAgainstNobody(input.password);
   if (!user || !ok) {
-    await recordLoginFailure(ctx, input.username, input.address);
     // One message for both causes: the reply must not reveal which usernames exist.
     throw new AppError("UNAUTHORIZED", "wrong username or password");
   }
-  await clearLoginFailures(ctx, input.username);
+  await forgiveAttempt(ctx, attempt);
   if (needsRehash(user.password_hash)) {
     // An imported legacy hash becomes scrypt now that the password is known; compare-and-set,
     // so a password change made meanwhile is not overwritten.
@@ -110,25 +116,32 @@ export async function updateUserInfo(
   if (affectedRows === 0) throw notFound("user");
 }
 
-/** Changes the caller's password; every other token of the caller stops working. */
+/**
+ * Changes the caller's password; every other token of the caller stops working. Old-password
+ * checks are throttled like logins. The other tokens are revoked before the new hash is written:
+ * if the revocation cannot be recorded nothing changes, and if the write then fails the caller
+ * has lost only their other sessions, never kept a stolen one alive under a new password.
+ */
 export async function changePassword(
   ctx: AppContext,
   caller: Caller,
-  input: { oldPassword: string; newPassword: string },
+  input: { oldPassword: string; newPassword: string; address: string },
 ): Promise<void> {
   const [user] = await ctx.db.rows<{ password_hash: string }>(
     "SELECT password_hash FROM users WHERE id = ?",
     [caller.userId],
   );
   if (!user) throw notFound("user");
+  const attempt = await countAttempt(ctx, { userId: caller.userId }, input.address);
   if (!await verifyPassword(input.oldPassword, user.password_hash)) {
     throw new AppError("VALIDATION_FAILED", "oldPassword: does not match the current password", {
       detail: { field: "oldPassword" },
     });
   }
+  await forgiveAttempt(ctx, attempt);
   const hash = await hashPassword(input.newPassword);
-  await ctx.db.exec("UPDATE users SET password_hash = ? WHERE id = ?", [hash, caller.userId]);
   await revokeOtherTokens(ctx, caller);
+  await ctx.db.exec("UPDATE users SET password_hash = ? WHERE id = ?", [hash, caller.userId]);
 }
 
 export async function logout(ctx: AppContext, caller: Caller): Promise<void> {
@@ -143,6 +156,7 @@ export async function ensureAdmin(
   ctx: AppContext,
   username: string,
   password: string,
+  options: { onlyCreate?: boolean } = {},
 ): Promise<{ created: boolean }> {
   const [user] = await ctx.db.rows<{ id: number; password_hash: string; role: Role }>(
     "SELECT id, password_hash, role FROM users WHERE username = ?",
@@ -158,9 +172,10 @@ export async function ensureAdmin(
     } catch (e) {
       // Another process created it at the same moment: fall through to the update.
       if (!isDuplicateKey(e)) throw e;
-      return await ensureAdmin(ctx, username, password);
+      return await ensureAdmin(ctx, username, password, options);
     }
   }
+  if (options.onlyCreate) return { created: false };
   if (user.role !== "admin" || !await verifyPassword(password, user.password_hash)) {
     await ctx.db.exec("UPDATE users SET role = 'admin', password_hash = ? WHERE id = ?", [
       await hashPassword(password),

@@ -1,10 +1,9 @@
 /**
- * Shows (演出) and their sessions (场次): the public catalog and its admin side. Prices and seat
- * counts shown with a show are derived from its tiers, never stored twice.
+ * Shows (演出) and their sessions (场次) as the public catalog reads them (show_admin.ts writes
+ * them). Prices and seat counts shown with a show are derived from its tiers, never stored twice.
  */
 import type { AppContext } from "#lib/platform/context.ts";
-import { invalid, notFound } from "#lib/platform/errors.ts";
-import { forgetTierFacts } from "./tier_facts.ts";
+import { notFound } from "#lib/platform/errors.ts";
 import {
   containsPattern,
   limitOffset,
@@ -289,124 +288,4 @@ export async function getSession(ctx: AppContext, sessionId: number): Promise<Se
   );
   if (!row) throw notFound(`session ${sessionId}`);
   return toSessionRecord(row);
-}
-
-// ---------------------------------------------------------------- admin
-
-export interface ShowInput {
-  name: string;
-  type: number;
-  venue: string;
-  city: string;
-  startTime: Date;
-  endTime: Date;
-  description?: string | null;
-  posterUrl?: string | null;
-  isHot?: boolean;
-  isRecommend?: boolean;
-  status?: number;
-}
-
-function assertTimes(start: Date, end: Date, startField: string, endField: string) {
-  if (end.getTime() < start.getTime()) throw invalid(endField, `must not be before ${startField}`);
-}
-
-export async function createShow(ctx: AppContext, input: ShowInput): Promise<{ id: number }> {
-  assertTimes(input.startTime, input.endTime, "startTime", "endTime");
-  const { insertId } = await ctx.db.exec(
-    `INSERT INTO shows (name, type, venue, city, description, poster_url, start_time, end_time,
-                        status, is_hot, is_recommend)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      input.name,
-      input.type,
-      input.venue,
-      input.city,
-      input.description ?? null,
-      input.posterUrl ?? null,
-      input.startTime,
-      input.endTime,
-      input.status ?? 1,
-      input.isHot ?? false,
-      input.isRecommend ?? false,
-    ],
-  );
-  return { id: insertId };
-}
-
-const SHOW_COLUMNS: Record<keyof ShowInput, string> = {
-  name: "name",
-  type: "type",
-  venue: "venue",
-  city: "city",
-  startTime: "start_time",
-  endTime: "end_time",
-  description: "description",
-  posterUrl: "poster_url",
-  isHot: "is_hot",
-  isRecommend: "is_recommend",
-  status: "status",
-};
-
-export async function updateShow(
-  ctx: AppContext,
-  showId: number,
-  changes: Partial<ShowInput>,
-): Promise<void> {
-  const current = await findShowRow(ctx, showId);
-  assertTimes(
-    changes.startTime ?? current.start_time,
-    changes.endTime ?? current.end_time,
-    "startTime",
-    "endTime",
-  );
-  const entries = Object.entries(changes).filter(([, v]) => v !== undefined) as [
-    keyof ShowInput,
-    string | number | boolean | Date | null,
-  ][];
-  if (entries.length === 0) return;
-  await ctx.db.exec(
-    `UPDATE shows SET ${entries.map(([k]) => `${SHOW_COLUMNS[k]} = ?`).join(", ")}
-      WHERE id = ? AND deleted_at IS NULL`,
-    [...entries.map(([, v]) => v), showId],
-  );
-  forgetTierFacts(ctx);
-}
-
-/** Soft delete: orders keep pointing at the show; the catalog no longer shows or sells it. */
-export async function deleteShow(ctx: AppContext, showId: number): Promise<void> {
-  const { affectedRows } = await ctx.db.exec(
-    "UPDATE shows SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
-    [new Date(ctx.now()), showId],
-  );
-  if (affectedRows === 0) throw notFound(`show ${showId}`);
-  forgetTierFacts(ctx);
-}
-
-export interface SessionInput {
-  name: string;
-  startTime: Date;
-  endTime: Date;
-  saleStartTime?: Date;
-  saleEndTime?: Date;
-  status?: number;
-}
-
-export async function createSession(
-  ctx: AppContext,
-  showId: number,
-  input: SessionInput,
-): Promise<{ id: number }> {
-  await findShowRow(ctx, showId);
-  assertTimes(input.startTime, input.endTime, "startTime", "endTime");
-  const saleStart = input.saleStartTime ?? new Date(ctx.now());
-  const saleEnd = input.saleEndTime ?? input.startTime;
-  assertTimes(saleStart, saleEnd, "saleStartTime", "saleEndTime");
-  const { insertId } = await ctx.db.exec(
-    `INSERT INTO sessions (show_id, name, start_time, end_time, sale_start_time, sale_end_time,
-                           status)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    [showId, input.name, input.startTime, input.endTime, saleStart, saleEnd, input.status ?? 1],
-  );
-  return { id: insertId };
 }

@@ -19,15 +19,30 @@
  * from MySQL (invalidate, then rebuild under the session's lock).
  */
 import type { AppContext } from "#lib/platform/context.ts";
+import { ORDER_STATUS } from "#lib/orders/status.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import {
   invalidateSession,
-  readSessionState,
   rebuildSession,
   type ReservationRecord,
 } from "#lib/sale/session_rebuild.ts";
-import { escapeGlob } from "#lib/platform/redis.ts";
 import { releaseReservation } from "#lib/sale/stock_gate.ts";
+import { strayHoldReason } from "#lib/seating/slots.ts";
+import {
+  type ExpectedSession,
+  expectedSession,
+  type ExpectedTier,
+  judgeReservation,
+  missingReservations,
+  withReservations,
+} from "./consistency/expected.ts";
+import {
+  disabledSeats,
+  hashOf,
+  holdKeys,
+  reservationRecords,
+  sessionBuilt,
+} from "./consistency/redis_state.ts";
 
 export type DifferenceKind =
   | "tier"
@@ -89,7 +104,7 @@ async function activeSessions(ctx: AppContext, after: number, limit: number): Pr
       WHERE s.id > ?
         AND EXISTS (SELECT 1 FROM tickets t WHERE t.session_id = s.id)
         AND (s.end_time > ? OR EXISTS (
-              SELECT 1 FROM orders o WHERE o.session_id = s.id AND o.status = 0))
+              SELECT 1 FROM orders o WHERE o.session_id = s.id AND o.status = ${ORDER_STATUS.PENDING_PAYMENT}))
       ORDER BY s.id LIMIT ?`,
     [after, new Date(ctx.now()), limit],
   );
@@ -154,151 +169,149 @@ export async function compareSession(
 
 const identity = (d: Difference) => `${d.kind}|${d.key}`;
 
+/**
+ * One comparison of the session, in steps: MySQL's expectation first (an order committed after
+ * this read shows up in Redis as a young reservation), then the reservations, the tiers and their
+ * buyers, the claims, the disabled seats and the hold keys. Null when the session is not built.
+ */
 async function compareOnce(ctx: AppContext, sessionId: number): Promise<Difference[] | null> {
-  const k = ctx.keys;
-  const ready = k.sessionReady(sessionId);
-  if (Number(await ctx.redis.send(["EXISTS", ready], ready)) !== 1) return null;
+  if (!await sessionBuilt(ctx, sessionId)) return null;
+  const expected = await expectedSession(ctx, sessionId);
+  const records = await reservationRecords(ctx, sessionId);
+  const diffs: Difference[] = [];
+  const add: AddDifference = (kind, key, mysql, redis) =>
+    diffs.push({ sessionId, kind, key: String(key), mysql, redis });
+
+  const extra = await compareReservations(ctx, expected, records, add);
+  const want = withReservations(expected, extra);
+  for (const tier of want.tiers) await compareTier(ctx, sessionId, tier, add);
+  const claims = await compareClaims(ctx, sessionId, want.claims, add);
+  const disabled = await compareDisabled(ctx, sessionId, expected.disabled, add);
+  await findStrayHolds(ctx, sessionId, claims, disabled, add);
+  return diffs;
+}
+
+type AddDifference = (
+  kind: DifferenceKind,
+  key: string | number,
+  mysql: unknown,
+  redis: unknown,
+) => void;
+
+/**
+ * Each record judged against its order (expected.ts), and every unpaid order's record looked
+ * for. Returns the records MySQL does not know as unpaid orders: creates still committing and
+ * strays, which the counters and claims are compared with (see withReservations).
+ */
+async function compareReservations(
+  ctx: AppContext,
+  expected: ExpectedSession,
+  records: Map<string, ReservationRecord>,
+  add: AddDifference,
+): Promise<Map<string, ReservationRecord>> {
   const now = ctx.now();
   const graceMs = ctx.config.reconcileGraceSeconds * 1000;
-  // MySQL first: an order committed after this read appears in Redis as a young reservation.
-  const state = await readSessionState(ctx, sessionId);
-
-  const reservations = await hashOf(ctx, k.reservations(sessionId));
-  const records = new Map<string, ReservationRecord>();
-  for (const [no, raw] of Object.entries(reservations)) {
-    try {
-      const r = JSON.parse(raw) as ReservationRecord;
-      // Lua's cjson writes an empty table (a general-admission order's slots) as {}, not [].
-      records.set(no, { ...r, s: Array.isArray(r.s) ? r.s : [] });
-    } catch {
-      records.set(no, { u: 0, t: 0, q: 0, st: "p", c: 0, s: [] });
-    }
+  const others = [...records.keys()].filter((no) => !(no in expected.reservations));
+  const statusOf = await orderStatuses(ctx, others);
+  const extra = new Map<string, ReservationRecord>();
+  for (const [no, r] of records) {
+    const verdict = judgeReservation(r, expected.reservations[no], statusOf.get(no), now, graceMs);
+    if (verdict.kind === "state") add("reservation-state", no, verdict.mysql, verdict.redis);
+    if (verdict.kind === "in-flight" || verdict.kind === "stray") extra.set(no, r);
+    if (verdict.kind === "stray") add("reservation-stray", no, verdict.mysql, verdict.redis);
   }
-  // Orders Redis has records of that are not unpaid in MySQL: what MySQL says about them.
-  const others = [...records.keys()].filter((no) => !(no in state.reservations));
+  for (const [no] of missingReservations(expected, records)) {
+    add("reservation-missing", no, "pending", null);
+  }
+  return extra;
+}
+
+/** MySQL's status of each order number (absent: no such order), 500 numbers a query. */
+async function orderStatuses(ctx: AppContext, orderNos: string[]): Promise<Map<string, number>> {
   const statusOf = new Map<string, number>();
-  for (let i = 0; i < others.length; i += 500) {
-    const chunk = others.slice(i, i + 500);
+  for (let i = 0; i < orderNos.length; i += 500) {
+    const chunk = orderNos.slice(i, i + 500);
     const rows = await ctx.db.rows<{ order_no: string; status: number }>(
       `SELECT order_no, status FROM orders WHERE order_no IN (${chunk.map(() => "?").join(", ")})`,
       chunk,
     );
     for (const r of rows) statusOf.set(r.order_no, r.status);
   }
+  return statusOf;
+}
 
-  const diffs: Difference[] = [];
-  const add = (kind: DifferenceKind, key: string | number, mysql: unknown, redis: unknown) =>
-    diffs.push({ sessionId, kind, key: String(key), mysql, redis });
-
-  // What Redis holds beyond MySQL and is reported (or tolerated) as a reservation of its own:
-  // orders still being committed, and strays (whose release also corrects the counters). The
-  // counters and claims are compared with these included, so one stray is one difference.
-  const unmatched = new Map<string, ReservationRecord>();
-  for (const [no, r] of records) {
-    if (no in state.reservations) {
-      const want = state.reservations[no];
-      if (r.st !== "p") add("reservation-state", no, "pending", r.st === "s" ? "sold" : r.st);
-      else if (r.q !== want.q || r.u !== want.u || r.t !== want.t) {
-        add("reservation-state", no, { u: want.u, t: want.t, q: want.q }, {
-          u: r.u,
-          t: r.t,
-          q: r.q,
-        });
-      }
-      continue;
-    }
-    const status = statusOf.get(no);
-    if (r.st === "s") {
-      // A paid order's record is kept after confirm (idempotency); anything else is wrong.
-      if (status !== 1) add("reservation-state", no, status ?? null, "sold");
-      continue;
-    }
-    if (status === 1) {
-      // Paid in MySQL, still unpaid here: its confirm is missing (or a compensation pending).
-      add("reservation-state", no, "paid", "pending");
-      continue;
-    }
-    unmatched.set(no, r);
-    if (status === undefined && r.c > now - graceMs) continue;
-    add("reservation-stray", no, status ?? null, { u: r.u, t: r.t, q: r.q, ageMs: now - r.c });
+/** A tier's counters and its buyers' counts. */
+async function compareTier(
+  ctx: AppContext,
+  sessionId: number,
+  want: ExpectedTier,
+  add: AddDifference,
+): Promise<void> {
+  const expected = { total: want.total, locked: want.locked, sold: want.sold };
+  const h = await hashOf(ctx, ctx.keys.tier(sessionId, want.id));
+  if (h.total === undefined) {
+    add("tier-missing", want.id, expected, null);
+  } else {
+    const got = { total: Number(h.total), locked: Number(h.locked), sold: Number(h.sold) };
+    if (
+      got.total !== expected.total || got.locked !== expected.locked || got.sold !== expected.sold
+    ) add("tier", want.id, expected, got);
   }
-  for (const no of Object.keys(state.reservations)) {
-    if (!records.has(no)) add("reservation-missing", no, "pending", null);
+  const gotBuyers = await hashOf(ctx, ctx.keys.tierBuyers(sessionId, want.id));
+  const mysql: Record<string, number> = {};
+  const redis: Record<string, number> = {};
+  for (const u of new Set([...Object.keys(want.buyers), ...Object.keys(gotBuyers)])) {
+    const [m, r] = [want.buyers[u] ?? 0, Number(gotBuyers[u] ?? 0)];
+    if (m !== r) [mysql[u], redis[u]] = [m, r];
   }
+  if (Object.keys(mysql).length) add("buyers", want.id, mysql, redis);
+}
 
-  for (const tier of state.tiers) {
-    const extra = [...unmatched.values()].filter((r) => r.t === tier.id);
-    const expected = {
-      total: tier.total,
-      locked: tier.locked + extra.reduce((n, r) => n + r.q, 0),
-      sold: tier.sold,
-    };
-    const h = await hashOf(ctx, k.tier(sessionId, tier.id));
-    if (h.total === undefined) {
-      add("tier-missing", tier.id, expected, null);
-    } else {
-      const got = { total: Number(h.total), locked: Number(h.locked), sold: Number(h.sold) };
-      if (
-        got.total !== expected.total || got.locked !== expected.locked ||
-        got.sold !== expected.sold
-      ) add("tier", tier.id, expected, got);
-    }
-    const wantBuyers: Record<string, number> = { ...tier.buyers };
-    for (const r of extra) {
-      if (r.q > 0) wantBuyers[String(r.u)] = (wantBuyers[String(r.u)] ?? 0) + r.q;
-    }
-    const gotBuyers = await hashOf(ctx, k.tierBuyers(sessionId, tier.id));
-    const users = new Set([...Object.keys(wantBuyers), ...Object.keys(gotBuyers)]);
-    const differing: Record<string, { mysql: number; redis: number }> = {};
-    for (const u of users) {
-      const want = wantBuyers[u] ?? 0;
-      const got = Number(gotBuyers[u] ?? 0);
-      if (want !== got) differing[u] = { mysql: want, redis: got };
-    }
-    if (Object.keys(differing).length) {
-      add(
-        "buyers",
-        tier.id,
-        Object.fromEntries(Object.entries(differing).map(([u, v]) => [u, v.mysql])),
-        Object.fromEntries(Object.entries(differing).map(([u, v]) => [u, v.redis])),
-      );
-    }
+/** The claims hash, slot by slot; returns it as Redis has it. */
+async function compareClaims(
+  ctx: AppContext,
+  sessionId: number,
+  want: Record<string, string>,
+  add: AddDifference,
+): Promise<Record<string, string>> {
+  const got = await hashOf(ctx, ctx.keys.claims(sessionId));
+  for (const slot of new Set([...Object.keys(want), ...Object.keys(got)])) {
+    if (want[slot] !== got[slot]) add("claim", slot, want[slot] ?? null, got[slot] ?? null);
   }
+  return got;
+}
 
-  const wantClaims: Record<string, string> = { ...state.claims };
-  for (const [no, r] of unmatched) for (const slot of r.s ?? []) wantClaims[slot] = `${no}|p`;
-  const gotClaims = await hashOf(ctx, k.claims(sessionId));
-  for (const slot of new Set([...Object.keys(wantClaims), ...Object.keys(gotClaims)])) {
-    if (wantClaims[slot] !== gotClaims[slot]) {
-      add("claim", slot, wantClaims[slot] ?? null, gotClaims[slot] ?? null);
-    }
+/** The disabled seats set; returns it as Redis has it. */
+async function compareDisabled(
+  ctx: AppContext,
+  sessionId: number,
+  expected: string[],
+  add: AddDifference,
+): Promise<Set<string>> {
+  const got = await disabledSeats(ctx, sessionId);
+  const want = new Set(expected.map(String));
+  for (const seat of new Set([...want, ...got])) {
+    if (want.has(seat) !== got.has(seat)) add("disabled", seat, want.has(seat), got.has(seat));
   }
+  return got;
+}
 
-  const disabledKey = k.disabledSeats(sessionId);
-  const gotDisabled = new Set(
-    await ctx.redis.send<string[]>(["SMEMBERS", disabledKey], disabledKey),
-  );
-  const wantDisabled = new Set(state.disabled.map(String));
-  for (const seat of new Set([...wantDisabled, ...gotDisabled])) {
-    if (wantDisabled.has(seat) !== gotDisabled.has(seat)) {
-      add("disabled", seat, wantDisabled.has(seat), gotDisabled.has(seat));
-    }
+/** Hold keys that are stray (strayHoldReason), judged against Redis's own claims and seats. */
+async function findStrayHolds(
+  ctx: AppContext,
+  sessionId: number,
+  claims: Record<string, string>,
+  disabled: Set<string>,
+  add: AddDifference,
+): Promise<void> {
+  for (const { key, slot, ttl } of await holdKeys(ctx, sessionId)) {
+    const seat = /^(\d+)/.exec(slot)?.[1] ?? slot;
+    const reason = strayHoldReason(ttl, {
+      claim: claims[slot] ?? null,
+      disabled: disabled.has(seat),
+    });
+    if (reason) add("hold-stray", key, null, reason);
   }
-
-  // Holds expire by their TTL. One without a TTL never would; one on a slot that is in an order
-  // or disabled blocks nothing useful and only misleads a reader.
-  const holdPrefix = k.hold(sessionId, "");
-  await ctx.redis.scan(`${escapeGlob(holdPrefix)}*`, async (keys) => {
-    for (const key of keys) {
-      const slot = key.slice(holdPrefix.length);
-      const ttl = Number(await ctx.redis.send(["PTTL", key], key));
-      const seat = /^(\d+)/.exec(slot)?.[1] ?? slot;
-      if (ttl === -1) add("hold-stray", key, null, "no expiry");
-      else if (slot in gotClaims) add("hold-stray", key, null, `slot in order ${gotClaims[slot]}`);
-      else if (gotDisabled.has(seat)) add("hold-stray", key, null, "seat disabled");
-    }
-  });
-  return diffs;
 }
 
 async function repairSession(
@@ -339,11 +352,4 @@ async function repairSession(
     ctx.log.error("session repair failed", { sessionId, ...errorFields(e) });
     throw e;
   }
-}
-
-async function hashOf(ctx: AppContext, key: string): Promise<Record<string, string>> {
-  const flat = await ctx.redis.send<string[]>(["HGETALL", key], key);
-  const out: Record<string, string> = {};
-  for (let i = 0; i < flat.length; i += 2) out[flat[i]] = flat[i + 1];
-  return out;
 }

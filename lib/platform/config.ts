@@ -36,8 +36,13 @@ export interface Config {
   dedupWindowSeconds: number;
   /** A reservation with no order row older than this is an orphan the reconciler releases. */
   reconcileGraceSeconds: number;
-  /** Take the client address from X-Forwarded-For (behind a trusted load balancer). */
-  trustProxy: boolean;
+  /**
+   * How many proxies in front of the service append to X-Forwarded-For (0: none, use the
+   * socket's address). The client is the address the outermost trusted proxy saw.
+   */
+  trustProxyHops: number;
+  /** Registrations per client address per login window (0: not throttled). */
+  registerMaxPerIp: number;
   /** Warn when a tier's available stock falls below this share of its total. */
   lowStockRatio: number;
   /** Cron jobs registered at boot (off in tests, which trigger jobs through the admin API). */
@@ -94,7 +99,12 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
     "RECONCILE_GRACE_SECONDS",
     "age after which a reservation without order is released (default 120)",
   ],
-  ["TRUST_PROXY", "true: client address from X-Forwarded-For"],
+  [
+    "TRUST_PROXY",
+    "proxy hops that append to X-Forwarded-For (default 0; true = 1): the client address is " +
+    "the one the outermost of them saw",
+  ],
+  ["REGISTER_MAX_PER_IP", "registrations per client address per login window (default 0: off)"],
   ["LOW_STOCK_RATIO", "warn below this share of a tier's stock (default 0.1)"],
   ["JOBS", "false: do not register the cron jobs (default true)"],
   ["COMPENSATION_MAX_ATTEMPTS", "attempts before a compensation needs a human (default 8)"],
@@ -168,7 +178,8 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     loginWindowSeconds: int(read, "LOGIN_WINDOW_SECONDS", 900, 1, 86400),
     dedupWindowSeconds: int(read, "DEDUP_WINDOW_SECONDS", 10, 0, 3600),
     reconcileGraceSeconds: int(read, "RECONCILE_GRACE_SECONDS", 120, 1, 86400),
-    trustProxy: bool(read, "TRUST_PROXY", false),
+    trustProxyHops: proxyHops(read),
+    registerMaxPerIp: int(read, "REGISTER_MAX_PER_IP", 0, 0, 1_000_000),
     lowStockRatio,
     jobsEnabled: bool(read, "JOBS", true),
     compensationMaxAttempts: int(read, "COMPENSATION_MAX_ATTEMPTS", 8, 1, 100),
@@ -197,6 +208,15 @@ function bool(read: (n: string) => string | undefined, name: string, fallback: b
   if (["1", "true", "yes", "on"].includes(raw)) return true;
   if (["0", "false", "no", "off"].includes(raw)) return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** TRUST_PROXY as a hop count; `true`/`false` still mean one hop / none. */
+function proxyHops(read: (n: string) => string | undefined): number {
+  const raw = read("TRUST_PROXY")?.toLowerCase();
+  if (raw === undefined) return 0;
+  if (["true", "yes", "on"].includes(raw)) return 1;
+  if (["false", "no", "off"].includes(raw)) return 0;
+  return int(read, "TRUST_PROXY", 0, 0, 16);
 }
 
 function mysqlUrl(read: (n: string) => string | undefined, name: string): string | undefined {

@@ -9,6 +9,15 @@ export interface ContextCache<K, V> {
   get(ctx: AppContext, key: K, load: () => Promise<V>): Promise<V>;
   /** Drops one key, or every key of the context. */
   forget(ctx: AppContext, key?: K): void;
+  /** Entries held for the context, expired ones included until a sweep. */
+  size(ctx: AppContext): number;
+}
+
+/** Size past which a miss first drops the expired entries. */
+export const SWEEP_AT = 1024;
+
+function sweep<K>(cache: Map<K, { until: number }>, now: number): void {
+  for (const [key, entry] of cache) if (entry.until <= now) cache.delete(key);
 }
 
 export function contextCache<K, V>(ttlMs: number): ContextCache<K, V> {
@@ -24,11 +33,14 @@ export function contextCache<K, V>(ttlMs: number): ContextCache<K, V> {
       const hit = cache.get(key);
       const now = Date.now();
       if (hit && hit.until > now) return hit.value;
+      // Each miss may add a key (ids come from clients): expired entries go before the map grows.
+      if (!hit && cache.size >= SWEEP_AT) sweep(cache, now);
       const value = load();
       cache.set(key, { value, until: now + ttlMs });
       value.catch(() => cache.delete(key));
       return value;
     },
+    size: (ctx) => cacheOf(ctx).size,
     forget(ctx, key) {
       if (key === undefined) cacheOf(ctx).clear();
       else cacheOf(ctx).delete(key);

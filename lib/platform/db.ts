@@ -54,8 +54,12 @@ export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.slice(1));
 }
 
-/** Connection options for mysql2 from a URL, with boxoffice's fixed choices. */
-export function connectionOptions(url: string, withDatabase = true) {
+/**
+ * Connection options for mysql2 from a URL, with boxoffice's fixed choices. `multiStatements`
+ * only for the pools that send several statements in one round trip (the writer's Db.atomic,
+ * the migrator); a read pool never needs it.
+ */
+export function connectionOptions(url: string, withDatabase = true, multiStatements = true) {
   const u = new URL(url);
   return {
     host: u.hostname,
@@ -72,23 +76,23 @@ export function connectionOptions(url: string, withDatabase = true) {
     enableKeepAlive: true,
     // For Db.atomic (one round trip per hot-path transaction). Every statement of the service
     // passes values as placeholders, so this widens nothing an attacker could reach.
-    multipleStatements: true,
+    multipleStatements: multiStatements,
   };
 }
 
 export function createDb(options: DbOptions): Db {
   const timeout = options.queryTimeoutMs ?? 10_000;
-  const pool = makePool(options.url, options.poolSize);
-  const readPool = options.readUrl ? makePool(options.readUrl, options.poolSize) : pool;
-  const main = traced(queryable(pool, timeout));
+  const pool = makePool(options.url, options.poolSize, true);
+  const readPool = options.readUrl ? makePool(options.readUrl, options.poolSize, false) : pool;
+  const main = traced(queryable(pooled(pool, timeout), timeout));
   return {
     database: databaseName(options.url),
     ...main,
-    read: readPool === pool ? main : traced(queryable(readPool, timeout)),
+    read: readPool === pool ? main : traced(queryable(pooled(readPool, timeout), timeout)),
     async tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       let conn: MysqlConnection;
       try {
-        conn = await pool.getConnection();
+        conn = await connectionWithin(pool, timeout);
       } catch (e) {
         throw classify(e);
       }
@@ -114,7 +118,7 @@ export function createDb(options: DbOptions): Db {
     async atomic(statements) {
       let conn: MysqlConnection;
       try {
-        conn = await pool.getConnection();
+        conn = await connectionWithin(pool, timeout);
       } catch (e) {
         throw classify(e);
       }
@@ -164,13 +168,62 @@ interface PoolInternals {
   _connectionQueue?: { length: number };
 }
 
-function makePool(url: string, size: number): MysqlPool {
+/**
+ * Requests that may wait for a connection, per pooled connection, before 503 at once. A flash
+ * crowd's first second is thousands of requests; the line is there to bound memory, the wait
+ * deadline (the query timeout) to bound how long one request may wait.
+ */
+export const POOL_QUEUE_PER_CONNECTION = 200;
+
+/**
+ * A connection from the pool within `waitMs`, or 503: mysql2 would let a request wait for one
+ * forever. A connection that arrives after its request gave up goes straight back.
+ */
+async function connectionWithin(pool: MysqlPool, waitMs: number): Promise<MysqlConnection> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let gaveUp = false;
+  const acquiring = pool.getConnection();
+  try {
+    return await Promise.race([
+      acquiring,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          gaveUp = true;
+          reject(unavailable("the database (no free connection)"));
+        }, waitMs);
+      }),
+    ]);
+  } catch (e) {
+    if (gaveUp) acquiring.then((conn) => conn.release(), () => {});
+    throw classify(e);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `query` on a pooled connection taken within the deadline. */
+function pooled(pool: MysqlPool, waitMs: number): Target {
+  return {
+    query: (async (options: unknown, params: unknown) => {
+      const conn = await connectionWithin(pool, waitMs);
+      try {
+        return await conn.query(options as never, params as never);
+      } finally {
+        conn.release();
+      }
+    }) as Target["query"],
+  };
+}
+
+function makePool(url: string, size: number, multiStatements: boolean): MysqlPool {
   const pool = mysql.createPool({
-    ...connectionOptions(url),
+    ...connectionOptions(url, true, multiStatements),
     connectionLimit: size,
     maxIdle: size,
     waitForConnections: true,
-    queueLimit: 0,
+    // A bounded line: past it the database is as good as unavailable for this request, and a
+    // quick 503 serves the client better than a wait that eats memory and ends in a timeout.
+    queueLimit: size * POOL_QUEUE_PER_CONNECTION,
   });
   // Row locks are held only for a few statements; a long wait means something is wrong, and the
   // client is better served by a quick 503 than by a request that hangs.
@@ -241,7 +294,7 @@ export function isDbUnavailable(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
   const msg = e instanceof Error ? e.message : "";
-  return /Connection lost|connect ETIMEDOUT|Query inactivity timeout|closed state|Pool is closed/i
+  return /Connection lost|connect ETIMEDOUT|Query inactivity timeout|closed state|Pool is closed|Queue limit reached/i
     .test(msg);
 }
 

@@ -50,9 +50,12 @@ export function redisKeys(prefix: string) {
     revocationsLoaded: (userId: number) => `${user(userId)}:revocations-loaded`,
 
     // --- login throttling ---
-    loginFailuresByUsername: (username: string) =>
-      `${prefix}login-fail:u:${encodeURIComponent(username.toLowerCase())}`,
+    /** Password attempts for one account (`id:<userId>`, or `name:<folded>` for nobody). */
+    loginFailuresByAccount: (account: string) =>
+      `${prefix}login-fail:u:${encodeURIComponent(account)}`,
     loginFailuresByAddress: (address: string) => `${prefix}login-fail:a:${address}`,
+    /** Registrations from one client address in the current window. */
+    registrationsByAddress: (address: string) => `${prefix}register:a:${address}`,
 
     // --- jobs ---
     /** Lease that lets one process at a time run a job. */

@@ -96,6 +96,8 @@ let backlogSource: BacklogSource | undefined;
 
 // ------------------------------------------------------------------ recording
 
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
+
 /** One answered HTTP request. `route` is the template, or `unmatched` when no route matched. */
 export function recordHttpRequest(
   method: string,
@@ -104,8 +106,10 @@ export function recordHttpRequest(
   seconds: number,
 ): void {
   const template = route ?? "unmatched";
-  httpRequests.inc({ method, route: template, status: String(status) });
-  httpDuration.observe({ method, route: template }, seconds);
+  // A client picks the method string: anything unknown is one series, not one per spelling.
+  const label = KNOWN_METHODS.has(method) ? method : "OTHER";
+  httpRequests.inc({ method: label, route: template, status: String(status) });
+  httpDuration.observe({ method: label, route: template }, seconds);
 }
 
 /** An order was created, paid, cancelled (by the buyer or an admin) or expired unpaid. */

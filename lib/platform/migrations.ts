@@ -8,6 +8,7 @@ import m003 from "../../migrations/003_seats.sql" with { type: "text" };
 import m004 from "../../migrations/004_jobs.sql" with { type: "text" };
 import m005 from "../../migrations/005_hourly.sql" with { type: "text" };
 import m006 from "../../migrations/006_import_map.sql" with { type: "text" };
+import m009 from "../../migrations/009_column_fits.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "004_jobs.sql", sql: m004 },
   { version: 5, name: "005_hourly.sql", sql: m005 },
   { version: 6, name: "006_import_map.sql", sql: m006 },
+  { version: 9, name: "009_column_fits.sql", sql: m009 },
 ];

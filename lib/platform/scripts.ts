@@ -1,12 +1,15 @@
 /**
  * The Lua scripts of `lua/`, embedded at build time (static text imports, so a `deno compile`
- * binary carries them), loaded with SCRIPT LOAD at boot and called by EVALSHA. When Redis
- * answers NOSCRIPT (it restarted or failed over and lost its script cache) the script is sent
- * once with EVAL, which runs it and caches it again on that node.
+ * binary carries them), with the shared snippets of `lua/includes/` spliced in where a script
+ * says `--- @include "includes/name"` (lua_includes.ts), loaded with SCRIPT LOAD at boot and
+ * called by EVALSHA. When Redis answers NOSCRIPT (it restarted or failed over and lost its
+ * script cache) the script is sent once with EVAL, which runs it and caches it again on that
+ * node.
  */
 import adoptReservation from "../../lua/adopt-reservation.lua" with { type: "text" };
 import confirm from "../../lua/confirm.lua" with { type: "text" };
 import countFailure from "../../lua/count-failure.lua" with { type: "text" };
+import holdBestSeats from "../../lua/hold-best-seats.lua" with { type: "text" };
 import holdSeats from "../../lua/hold-seats.lua" with { type: "text" };
 import readSlots from "../../lua/read-slots.lua" with { type: "text" };
 import rebuildSession from "../../lua/rebuild-session.lua" with { type: "text" };
@@ -15,13 +18,20 @@ import releaseLock from "../../lua/release-lock.lua" with { type: "text" };
 import release from "../../lua/release.lua" with { type: "text" };
 import renewLease from "../../lua/renew-lease.lua" with { type: "text" };
 import reserve from "../../lua/reserve.lua" with { type: "text" };
+import slots from "../../lua/includes/slots.lua" with { type: "text" };
+import { spliceIncludes } from "./lua_includes.ts";
 import { timeScript } from "./metrics.ts";
 import type { Redis, RedisReply } from "./redis.ts";
 import { inSpan } from "./tracing.ts";
 import { isReplyError } from "./redis.ts";
 
-/** Script name (its file name in `lua/`) → source. */
-export const SCRIPT_SOURCES = {
+/** Include path (relative to `lua/`, no `.lua`) → snippet, as `@include` names it. */
+export const INCLUDE_SOURCES: Readonly<Record<string, string>> = {
+  "includes/slots": slots,
+};
+
+/** Script name (its file name in `lua/`) → source as written, includes not yet spliced. */
+export const SCRIPT_FILES = {
   "count-failure": countFailure,
   "reserve": reserve,
   "release": release,
@@ -33,9 +43,18 @@ export const SCRIPT_SOURCES = {
   "read-slots": readSlots,
   "renew-lease": renewLease,
   "adopt-reservation": adoptReservation,
+  "hold-best-seats": holdBestSeats,
 } as const;
 
-export type ScriptName = keyof typeof SCRIPT_SOURCES;
+export type ScriptName = keyof typeof SCRIPT_FILES;
+
+/** Script name → the source Redis runs: the file with its includes spliced in. */
+export const SCRIPT_SOURCES = Object.fromEntries(
+  Object.entries(SCRIPT_FILES).map(([name, source]) => [
+    name,
+    spliceIncludes(name, source, INCLUDE_SOURCES),
+  ]),
+) as Record<ScriptName, string>;
 
 export interface Scripts {
   /** Runs a script atomically; `keys[0]` routes it on a cluster (all keys share one slot). */

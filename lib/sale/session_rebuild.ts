@@ -7,38 +7,39 @@
 import type { AppContext } from "#lib/platform/context.ts";
 import type { Queryable } from "#lib/platform/db.ts";
 import { unavailable } from "#lib/platform/errors.ts";
-import { confirmReservation, releaseReservation } from "./stock_gate.ts";
+import { ACTIVE_STATUSES_SQL, ORDER_STATUS, SETTLED_STATUSES_SQL } from "#lib/orders/status.ts";
+import {
+  confirmScript,
+  rebuildSessionScript,
+  releaseLockScript,
+  releaseScript,
+  type SessionState,
+} from "./calls.ts";
+import { NOT_BUILT, type NotBuilt } from "./replies.ts";
+
+export type { ReservationRecord, SessionState } from "./calls.ts";
 
 const LOCK_MS = 15_000;
 const WAIT_MS = 5_000;
 
-export interface SessionState {
-  tiers: {
-    id: number;
-    total: number;
-    locked: number;
-    sold: number;
-    buyers: Record<string, number>;
-  }[];
-  reservations: Record<string, ReservationRecord>;
-  claims: Record<string, string>;
-  disabled: string[];
-}
-
-/** A reservation as lua/reserve.lua records it. */
-export interface ReservationRecord {
-  /** buyer */
-  u: number;
-  /** ticket (tier) */
-  t: number;
-  /** tickets counted against the tier's stock */
-  q: number;
-  /** "p" pending, "s" sold */
-  st: "p" | "s";
-  /** created, ms since the epoch */
-  c: number;
-  /** slots: seat ids, or "seatId@hour" for hourly bookings */
-  s: string[];
+/**
+ * Runs a script call against a session's sale state: when the call finds the state not built,
+ * rebuilds it from MySQL (or waits for the rebuild under way) and calls once more. A state still
+ * not built after that is a 503, unless `stillNotBuilt` gives the answer for that case.
+ */
+export async function withBuiltSession<T>(
+  ctx: AppContext,
+  sessionId: number,
+  call: () => Promise<T | NotBuilt>,
+  stillNotBuilt?: () => T,
+): Promise<T> {
+  const first = await call();
+  if (first !== NOT_BUILT) return first;
+  await rebuildSession(ctx, sessionId);
+  const second = await call();
+  if (second !== NOT_BUILT) return second;
+  if (stillNotBuilt) return stillNotBuilt();
+  throw unavailable(`the sale state of session ${sessionId}`);
 }
 
 /** Reads what Redis must hold for one session: tiers, buyers' counts, unpaid orders, seats. */
@@ -57,7 +58,7 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
   );
   const buyers = await db.rows<{ ticket_id: number; user_id: number; n: number }>(
     `SELECT ticket_id, user_id, CAST(SUM(quantity) AS UNSIGNED) AS n FROM orders
-      WHERE session_id = ? AND status IN (0, 1) AND booking_start IS NULL
+      WHERE session_id = ? AND status ${ACTIVE_STATUSES_SQL} AND booking_start IS NULL
       GROUP BY ticket_id, user_id`,
     [sessionId],
   );
@@ -72,7 +73,7 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
     }
   >(
     `SELECT order_no, user_id, ticket_id, quantity, booking_start IS NOT NULL AS hourly, created_at
-       FROM orders WHERE session_id = ? AND status = 0`,
+       FROM orders WHERE session_id = ? AND status = ${ORDER_STATUS.PENDING_PAYMENT}`,
     [sessionId],
   );
   const state: SessionState = {
@@ -102,7 +103,7 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
     [sessionId],
   );
   for (const c of claims) {
-    state.claims[c.slot] = `${c.order_no}|${c.status === 1 ? "s" : "p"}`;
+    state.claims[c.slot] = `${c.order_no}|${c.status === ORDER_STATUS.PAID ? "s" : "p"}`;
     state.reservations[c.order_no]?.s.push(c.slot);
   }
   const disabled = await db.rows<{ id: number }>(
@@ -126,22 +127,7 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
   try {
     const since = new Date(ctx.now() - 1000);
     const state = await readSessionState(ctx, sessionId);
-    const tierKeys = state.tiers.flatMap((t) => [
-      keys.tier(sessionId, t.id),
-      keys.tierBuyers(sessionId, t.id),
-    ]);
-    await ctx.scripts.run(
-      "rebuild-session",
-      [
-        keys.sessionReady(sessionId),
-        lock,
-        keys.reservations(sessionId),
-        keys.claims(sessionId),
-        keys.disabledSeats(sessionId),
-        ...tierKeys,
-      ],
-      [token, JSON.stringify(state), ctx.now()],
-    );
+    await rebuildSessionScript(ctx, sessionId, { key: lock, token }, state);
     await settleChangedSince(ctx, sessionId, since);
     ctx.log.info("session rebuilt", {
       sessionId,
@@ -149,7 +135,7 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
       reservations: Object.keys(state.reservations).length,
     });
   } finally {
-    await ctx.scripts.run("release-lock", [lock], [token]).catch(() => {});
+    await releaseLockScript(ctx, lock, token).catch(() => {});
   }
 }
 
@@ -161,13 +147,13 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
 async function settleChangedSince(ctx: AppContext, sessionId: number, since: Date) {
   const changed = await ctx.db.rows<{ order_no: string; ticket_id: number; status: number }>(
     `SELECT order_no, ticket_id, status FROM orders
-      WHERE session_id = ? AND updated_at >= ? AND status IN (1, 2, 3)`,
+      WHERE session_id = ? AND updated_at >= ? AND status ${SETTLED_STATUSES_SQL}`,
     [sessionId, since],
   );
   for (const o of changed) {
     const ref = { orderNo: o.order_no, sessionId, ticketId: o.ticket_id };
-    if (o.status === 1) await confirmReservation(ctx, ref);
-    else await releaseReservation(ctx, ref);
+    if (o.status === ORDER_STATUS.PAID) await confirmScript(ctx, ref);
+    else await releaseScript(ctx, ref);
   }
 }
 

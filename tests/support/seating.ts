@@ -10,7 +10,7 @@ export interface SeatedSale extends Sale {
 
 export async function createSeatedSale(
   env: TestEnv,
-  opts: { rows: number; cols: number; limit?: number; price?: number },
+  opts: { rows: number; cols: number; limit?: number; price?: number; name?: string },
 ): Promise<SeatedSale> {
   const sale = await createSale(env, { stock: 0, limit: opts.limit ?? 4 });
   const res = await env.call<{ id: number }>("POST", "/api/seat/areas", {
@@ -19,7 +19,7 @@ export async function createSeatedSale(
       showId: sale.showId,
       sessionId: sale.sessionId,
       ticketId: sale.ticketId,
-      name: "Stalls",
+      name: opts.name ?? "Stalls",
       rows: opts.rows,
       cols: opts.cols,
       price: opts.price ?? 100,

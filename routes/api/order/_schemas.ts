@@ -1,3 +1,4 @@
+import { invalid } from "#lib/platform/errors.ts";
 /** Schemas shared by the order routes (a helper: files starting with `_` are not routes). */
 import { z } from "#deps";
 import { TimeOut } from "#http/schemas.ts";
@@ -60,3 +61,18 @@ export const OrderDetail = z.object({
     subtotal: Money,
   })),
 }).openapi("Order");
+
+/** The longest Idempotency-Key kept (orders.idempotency_key is VARCHAR(128)). */
+export const IDEMPOTENCY_KEY_MAX = 128;
+
+/** The Idempotency-Key header: absent, or 1-128 visible ASCII characters; else 400. */
+export function idempotencyKeyOf(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (raw.length > IDEMPOTENCY_KEY_MAX || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw invalid(
+      "Idempotency-Key",
+      `1-${IDEMPOTENCY_KEY_MAX} visible ASCII characters (letters, digits, -_.: ...)`,
+    );
+  }
+  return raw;
+}

@@ -1,7 +1,8 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Id, text, Time } from "#http/schemas.ts";
-import { createOrder } from "#lib/orders/orders.ts";
+import { createOrder } from "#lib/orders/create.ts";
+import { idempotencyKeyOf } from "./_schemas.ts";
 
 export const POST = defineRoute({
   summary: "Create an order; the reply is its order number",
@@ -26,6 +27,6 @@ export const POST = defineRoute({
   handler: ({ ctx, body, caller, c }) =>
     createOrder(ctx, caller.userId, {
       ...body,
-      idempotencyKey: c.req.header("idempotency-key"),
+      idempotencyKey: idempotencyKeyOf(c.req.header("idempotency-key")),
     }),
 });

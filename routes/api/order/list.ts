@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { intQuery, pageOf, PageQuery, pageRequest } from "#http/schemas.ts";
-import { listOrders } from "#lib/orders/orders.ts";
+import { listOrders } from "#lib/orders/queries.ts";
 import { OrderDetail } from "./_schemas.ts";
 
 export const GET = defineRoute({

@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { AppError } from "#lib/platform/errors.ts";
-import { payOrder } from "#lib/orders/orders.ts";
+import { payOrder } from "#lib/orders/lifecycle.ts";
 import { OrderRef, PayType } from "./_schemas.ts";
 
 const PAYMENT_METHODS: Record<string, number> = {

@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { intQuery } from "#http/schemas.ts";
-import { sweepStrayHolds } from "#lib/seating/seats.ts";
+import { sweepStrayHolds } from "#lib/seating/sweeps.ts";
 
 export const POST = defineRoute({
   summary: "Delete stray seat holds of a session (on seats in orders or disabled, or without TTL)",

@@ -2,7 +2,7 @@
 import { z } from "#deps";
 import { Id, TimeOut } from "#http/schemas.ts";
 
-/** Seat ids of a request; the 1-10 rule is checked with the seats (lib/seating/seats.ts). */
+/** Seat ids of a request; the 1-10 rule is checked with the seats (lib/seating/areas.ts). */
 export const SeatIds = z.array(Id).max(100);
 
 export const SeatSelection = z.object({

@@ -1,7 +1,8 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Created, Id, intQuery, Money, text } from "#http/schemas.ts";
-import { createArea, listAreas } from "#lib/seating/seats.ts";
+import { createArea } from "#lib/seating/area_admin.ts";
+import { listAreas } from "#lib/seating/area_summaries.ts";
 
 const Area = z.object({
   id: z.number().int(),

@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { intQuery, TimeOut } from "#http/schemas.ts";
-import { areaAvailability } from "#lib/seating/hourly.ts";
+import { areaAvailability } from "#lib/seating/availability.ts";
 
 export const GET = defineRoute({
   summary: "Hourly venues: per seat of an area, the busy hours of a day (or of `days` days)",

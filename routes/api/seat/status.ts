@@ -1,6 +1,6 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
-import { setSeatStatus } from "#lib/seating/seats.ts";
+import { setSeatStatus } from "#lib/seating/area_admin.ts";
 import { SeatIds } from "./_schemas.ts";
 
 export const PUT = defineRoute({

@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { IdParam } from "#http/schemas.ts";
-import { updateShow } from "#lib/catalog/shows.ts";
+import { updateShow } from "#lib/catalog/show_admin.ts";
 import { ShowFields } from "./_fields.ts";
 
 // GET /api/show/{id} is the reference's second path to the detail.

@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Created, Id } from "#http/schemas.ts";
-import { createShow, updateShow } from "#lib/catalog/shows.ts";
+import { createShow, updateShow } from "#lib/catalog/show_admin.ts";
 import { ShowFields } from "./_fields.ts";
 
 export const POST = defineRoute({

@@ -16,12 +16,12 @@ export const PUT = defineRoute({
   body: z.object({ oldPassword: Old.optional(), newPassword: New.optional() }),
   bodyOptional: true,
   data: z.null(),
-  handler: async ({ ctx, caller, body, query }) => {
+  handler: async ({ ctx, caller, body, query, address }) => {
     const oldPassword = body.oldPassword ?? query.oldPassword;
     const newPassword = body.newPassword ?? query.newPassword;
     if (oldPassword === undefined) throw invalid("oldPassword", "is required");
     if (newPassword === undefined) throw invalid("newPassword", "is required");
-    await changePassword(ctx, caller, { oldPassword, newPassword });
+    await changePassword(ctx, caller, { oldPassword, newPassword, address });
     return null;
   },
 });

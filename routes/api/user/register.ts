@@ -13,5 +13,5 @@ export const POST = defineRoute({
     email: z.email().max(254).optional(),
   }),
   data: z.object({ userId: z.number().int(), username: z.string() }),
-  handler: ({ ctx, body }) => registerUser(ctx, body),
+  handler: ({ ctx, body, address }) => registerUser(ctx, { ...body, address }),
 });

@@ -1,5 +1,5 @@
 import { defineRoute } from "#http/route.ts";
-import { jobsStatus } from "#lib/ops/jobs.ts";
+import { jobsStatus } from "#lib/ops/jobs/status.ts";
 import { JobsStatus } from "../_schemas.ts";
 
 export const GET = defineRoute({

@@ -1,6 +1,6 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
-import { cancelOrder } from "#lib/orders/orders.ts";
+import { cancelOrder } from "#lib/orders/lifecycle.ts";
 import { OrderRef } from "../_schemas.ts";
 
 export const PUT = defineRoute({

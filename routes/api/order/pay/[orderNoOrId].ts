@@ -1,6 +1,6 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
-import { payOrder } from "#lib/orders/orders.ts";
+import { payOrder } from "#lib/orders/lifecycle.ts";
 import { OrderRef, PayType } from "../_schemas.ts";
 
 export const POST = defineRoute({

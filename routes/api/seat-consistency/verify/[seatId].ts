@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { IdParam, intQuery } from "#http/schemas.ts";
-import { verifySeats } from "#lib/seating/seats.ts";
+import { verifySeats } from "#lib/ops/consistency/seats.ts";
 import { Verified } from "../_schemas.ts";
 
 export const POST = defineRoute({

@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { IdParam, intQuery, TimeOut } from "#http/schemas.ts";
-import { getLayout } from "#lib/seating/seats.ts";
+import { getLayout } from "#lib/seating/layout.ts";
 
 const Layout = z.object({
   areaId: z.number().int(),

@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { intQuery } from "#http/schemas.ts";
-import { holdSeats } from "#lib/seating/seats.ts";
+import { holdSeats } from "#lib/seating/holds.ts";
 import { HoldResult } from "../_schemas.ts";
 
 export const POST = defineRoute({

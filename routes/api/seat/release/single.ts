@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { intQuery } from "#http/schemas.ts";
-import { releaseSeats } from "#lib/seating/seats.ts";
+import { releaseSeats } from "#lib/seating/holds.ts";
 
 export const POST = defineRoute({
   summary: "Release the caller's hold on one seat (query seatId, sessionId)",

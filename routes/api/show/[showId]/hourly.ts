@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { IdParam } from "#http/schemas.ts";
-import { getHourlySettings, updateHourlySettings } from "#lib/seating/hourly.ts";
+import { getHourlySettings, updateHourlySettings } from "#lib/catalog/hourly_venues.ts";
 
 const HH = z.string().regex(/^\d\d:\d\d$/, "HH:mm");
 const Settings = z.object({

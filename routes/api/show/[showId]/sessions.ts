@@ -1,7 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Created, IdParam, text, Time } from "#http/schemas.ts";
-import { createSession } from "#lib/catalog/shows.ts";
+import { createSession } from "#lib/catalog/show_admin.ts";
 
 export const POST = defineRoute({
   summary: "Add a session to a show (admin)",

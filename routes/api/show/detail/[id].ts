@@ -1,7 +1,8 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { IdParam, ShowDetail } from "#http/schemas.ts";
-import { deleteShow, getShowDetail } from "#lib/catalog/shows.ts";
+import { deleteShow } from "#lib/catalog/show_admin.ts";
+import { getShowDetail } from "#lib/catalog/shows.ts";
 
 export const GET = defineRoute({
   summary: "A show with its sessions",

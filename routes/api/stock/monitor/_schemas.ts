@@ -2,7 +2,9 @@
 import { z } from "#deps";
 
 const n = z.number();
-const fields = (names: string[]) => Object.fromEntries(names.map((name) => [name, n]));
+/** One number field per name, keyed precisely so replies are type-checked field by field. */
+const fields = <const K extends string>(names: readonly K[]) =>
+  Object.fromEntries(names.map((name) => [name, n])) as { [P in K]: typeof n };
 
 export const StockStats = z.object({
   ...fields([

@@ -1,6 +1,6 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
-import { runJobNow } from "#lib/ops/jobs.ts";
+import { runJobNow } from "#lib/ops/jobs/runner.ts";
 import { JobRun } from "../../_schemas.ts";
 
 export const POST = defineRoute({

@@ -1,6 +1,6 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
-import { getOrder } from "#lib/orders/orders.ts";
+import { getOrder } from "#lib/orders/queries.ts";
 import { OrderDetail, OrderRef } from "../../_schemas.ts";
 
 export const GET = defineRoute({

@@ -1,0 +1,188 @@
+/**
+ * An order's life after its create, MySQL first, then Redis:
+ * pay     one MySQL transaction (PENDING_PAYMENT → PAID unless expired, locked → sold), then
+ *         the confirm script. Paying again answers the same.
+ * cancel  MySQL first (→ CANCELLED, stock unlocked, seats freed), then the release script.
+ *         Idempotent.
+ * expire  the same as cancel, for unpaid orders past expire_at (→ EXPIRED).
+ * A Redis step that fails after MySQL committed becomes a compensation record (retried later).
+ */
+import type { AppContext } from "#lib/platform/context.ts";
+import type { Queryable } from "#lib/platform/db.ts";
+import { AppError, notFound } from "#lib/platform/errors.ts";
+import { recordOrderEvent } from "#lib/platform/metrics.ts";
+import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
+import { orderRefColumn } from "./order_numbers.ts";
+import { ORDER_STATUS, type OrderStatus } from "./status.ts";
+
+const { PENDING_PAYMENT: PENDING, PAID } = ORDER_STATUS;
+
+interface OrderRow {
+  id: number;
+  order_no: string;
+  user_id: number;
+  session_id: number;
+  ticket_id: number;
+  quantity: number;
+  status: number;
+  expire_at: Date;
+  booking_start: Date | null;
+}
+
+const ORDER_STATE_SELECT = `SELECT id, order_no, user_id, session_id, ticket_id, quantity, status,
+                                   expire_at, booking_start FROM orders`;
+
+/** `ref` is the order number or the numeric id; another buyer's order is not found. */
+async function findOwnOrder(
+  db: Queryable,
+  userId: number | null,
+  ref: string,
+  forUpdate = false,
+): Promise<OrderRow> {
+  const column = orderRefColumn(ref);
+  const [row] = await db.rows<OrderRow>(
+    `${ORDER_STATE_SELECT} WHERE ${column} = ?
+       ${userId === null ? "" : "AND user_id = ?"} ${forUpdate ? "FOR UPDATE" : ""}`,
+    userId === null ? [ref] : [ref, userId],
+  );
+  if (!row) throw notFound(`order ${ref}`);
+  return row;
+}
+
+/** Stock counted in the tier for this order (hourly bookings count seat-hours, not stock). */
+const stockQuantity = (o: OrderRow) => o.booking_start === null ? o.quantity : 0;
+
+const refOf = (o: OrderRow) => ({
+  orderNo: o.order_no,
+  sessionId: o.session_id,
+  ticketId: o.ticket_id,
+});
+
+export async function payOrder(
+  ctx: AppContext,
+  userId: number,
+  ref: string,
+  payType: number,
+): Promise<true> {
+  const order = await findOwnOrder(ctx.db, userId, ref);
+  if (order.status === ORDER_STATUS.PAID) return true;
+  refuseUnpayable(order, ctx.now());
+  const now = new Date(ctx.now());
+  const paid = await ctx.db.tx(async (tx) => {
+    const { affectedRows } = await tx.exec(
+      `UPDATE orders SET status = ${PAID}, pay_type = ?, pay_time = ?
+        WHERE id = ? AND status = ${PENDING} AND expire_at > ?`,
+      [payType, now, order.id, now],
+    );
+    if (affectedRows === 0) return false;
+    const q = stockQuantity(order);
+    if (q > 0) {
+      const moved = await tx.exec(
+        `UPDATE ticket_stock SET locked_stock = locked_stock - ?, sold_stock = sold_stock + ?,
+                version = version + 1
+          WHERE ticket_id = ? AND locked_stock >= ?`,
+        [q, q, order.ticket_id, q],
+      );
+      if (moved.affectedRows === 0) {
+        throw new Error(`ticket_stock of tier ${order.ticket_id} has fewer than ${q} locked`);
+      }
+    }
+    await logTransition(tx, order.id, PENDING, PAID, "paid");
+    return true;
+  });
+  if (!paid) {
+    // Someone else moved it first (a concurrent pay, cancel or the expiry job): answer as of now.
+    const current = await findOwnOrder(ctx.db, userId, ref);
+    if (current.status === ORDER_STATUS.PAID) return true;
+    refuseUnpayable({ ...current, status: current.status }, ctx.now(), true);
+  }
+  recordOrderEvent("paid");
+  await confirmOrCompensate(ctx, refOf(order));
+  return true;
+}
+
+function refuseUnpayable(order: OrderRow, now: number, raced = false): void {
+  if (order.status === ORDER_STATUS.CANCELLED) {
+    throw new AppError("ORDER_STATE", `order ${order.order_no} was cancelled`);
+  }
+  if (order.status === ORDER_STATUS.EXPIRED || order.expire_at.getTime() <= now || raced) {
+    throw new AppError("ORDER_EXPIRED", `order ${order.order_no} expired unpaid`);
+  }
+  if (order.status !== ORDER_STATUS.PENDING_PAYMENT) {
+    throw new AppError("ORDER_STATE", `order ${order.order_no} cannot be paid`);
+  }
+}
+
+/** Cancels an unpaid order of the buyer. Cancelling again (or an expired one) answers true. */
+export async function cancelOrder(ctx: AppContext, userId: number, ref: string): Promise<true> {
+  const order = await findOwnOrder(ctx.db, userId, ref);
+  if (order.status === ORDER_STATUS.CANCELLED || order.status === ORDER_STATUS.EXPIRED) return true;
+  if (order.status !== ORDER_STATUS.PENDING_PAYMENT) {
+    throw new AppError("ORDER_STATE", `order ${order.order_no} is paid: it cannot be cancelled`);
+  }
+  const done = await releaseOrder(ctx, order, ORDER_STATUS.CANCELLED, "cancelled by buyer");
+  if (!done) {
+    const current = await findOwnOrder(ctx.db, userId, ref);
+    if (current.status === ORDER_STATUS.PAID) {
+      throw new AppError("ORDER_STATE", `order ${order.order_no} is paid: it cannot be cancelled`);
+    }
+  }
+  return true;
+}
+
+/** Expires one unpaid order past its expire_at. False when it was paid or released meanwhile. */
+export async function expireOrder(ctx: AppContext, orderNo: string): Promise<boolean> {
+  const order = await findOwnOrder(ctx.db, null, orderNo);
+  if (order.status !== ORDER_STATUS.PENDING_PAYMENT) return false;
+  return await releaseOrder(ctx, order, ORDER_STATUS.EXPIRED, "expired unpaid");
+}
+
+/** MySQL first (status, stock, seats, log in one transaction), then Redis. */
+async function releaseOrder(
+  ctx: AppContext,
+  order: OrderRow,
+  to: typeof ORDER_STATUS.CANCELLED | typeof ORDER_STATUS.EXPIRED,
+  reason: string,
+): Promise<boolean> {
+  const now = new Date(ctx.now());
+  const changed = await ctx.db.tx(async (tx) => {
+    const { affectedRows } = await tx.exec(
+      `UPDATE orders SET status = ? WHERE id = ? AND status = ${PENDING}
+          ${to === ORDER_STATUS.EXPIRED ? "AND expire_at <= ?" : ""}`,
+      to === ORDER_STATUS.EXPIRED ? [to, order.id, now] : [to, order.id],
+    );
+    if (affectedRows === 0) return false;
+    const q = stockQuantity(order);
+    if (q > 0) {
+      const moved = await tx.exec(
+        `UPDATE ticket_stock SET locked_stock = locked_stock - ?, version = version + 1
+          WHERE ticket_id = ? AND locked_stock >= ?`,
+        [q, order.ticket_id, q],
+      );
+      if (moved.affectedRows === 0) {
+        throw new Error(`ticket_stock of tier ${order.ticket_id} has fewer than ${q} locked`);
+      }
+    }
+    await tx.exec("DELETE FROM seat_claims WHERE order_id = ?", [order.id]);
+    await logTransition(tx, order.id, PENDING, to, reason);
+    return true;
+  });
+  if (changed) {
+    recordOrderEvent(to === ORDER_STATUS.EXPIRED ? "expired" : "cancelled");
+    await releaseOrCompensate(ctx, refOf(order));
+  }
+  return changed;
+}
+
+async function logTransition(
+  tx: Queryable,
+  orderId: number,
+  from: OrderStatus,
+  to: OrderStatus,
+  reason: string,
+) {
+  await tx.exec(
+    "INSERT INTO order_status_log (order_id, from_status, to_status, reason) VALUES (?, ?, ?, ?)",
+    [orderId, from, to, reason],
+  );
+}
