@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { mysql } from "#deps";
 import { audit } from "#lib/ops/audit.ts";
 import { legacyKind, verifyLegacyPassword } from "#lib/accounts/legacy_passwords.ts";
-import { gridOf, importedTotal, orderStatusOf, rowNumbers } from "#lib/import/plan.ts";
 import { connectionOptions } from "#lib/platform/db.ts";
 import { suite, testStores } from "./support/env.ts";
 import { loadReferenceDb } from "./support/reference_db.ts";
@@ -10,55 +9,7 @@ import { loadReferenceDb } from "./support/reference_db.ts";
 const root = new URL("..", import.meta.url).pathname;
 
 // ---------------------------------------------------------------- pure rules (no store)
-
-Deno.test("import: reference order status 3 (completed) is paid; unpaid past expiry expires", () => {
-  assert.equal(orderStatusOf(0, false), 0);
-  assert.equal(orderStatusOf(0, true), 3);
-  assert.equal(orderStatusOf(1, true), 1);
-  assert.equal(orderStatusOf(3, false), 1);
-  assert.equal(orderStatusOf(2, false), 2);
-  assert.equal(orderStatusOf(4, false), 4);
-  assert.equal(orderStatusOf(7, false), null);
-});
-
-Deno.test("import: a tier's total keeps the smaller availability and never invents tickets", () => {
-  // Source counters say 800 free; the orders hold 2: 798 free, total 800.
-  assert.equal(importedTotal({ total: 800, available: 800 }, { locked: 2, sold: 0 }), 800);
-  // Counters say 100 sold but the orders only 2: still only 700 free.
-  assert.equal(importedTotal({ total: 800, available: 700 }, { locked: 0, sold: 2 }), 702);
-  // Orders beyond the total: nothing left, total = what they hold.
-  assert.equal(importedTotal({ total: 3, available: 3 }, { locked: 2, sold: 3 }), 5);
-});
-
-Deno.test("import: row labels become numbers in seat order; seats must fit a 100x100 grid", () => {
-  assert.deepEqual([...rowNumbers(["B", "A", "AA", "C", "A"])!], [["A", 1], ["B", 2], [
-    "C",
-    3,
-  ], ["AA", 4]]);
-  assert.deepEqual([...rowNumbers(["10", "2", "1"])!], [["1", 1], ["2", 2], ["10", 3]]);
-  assert.equal(rowNumbers(["A", " "]), null);
-  const seat = (id: number, rowNum: string, seatNum: string) => ({
-    id,
-    areaId: 1,
-    rowNum,
-    seatNum,
-    seatCode: null,
-    x: null,
-    y: null,
-    enabled: true,
-    deleted: false,
-  });
-  const grid = gridOf([seat(1, "B", "2"), seat(2, "A", "01")]);
-  assert.ok(typeof grid !== "string");
-  assert.deepEqual(grid.seats.map((s) => [s.sourceId, s.rowNum, s.seatNum, s.seatCode]), [
-    [2, 1, 1, "A-01"],
-    [1, 2, 2, "B-02"],
-  ]);
-  assert.equal(grid.cols, 2);
-  assert.match(String(gridOf([seat(1, "A", "101")])), /seat number 101/);
-  assert.match(String(gridOf([seat(1, "A", "1"), seat(2, "A", "1")])), /twice/);
-  assert.match(String(gridOf([seat(1, "A", "x")])), /seat number/);
-});
+// (the plan's rules are in tests/unit/import_plan_test.ts)
 
 Deno.test("legacy passwords: BCrypt and unsalted MD5 verify; others never do", async () => {
   const md5 = "e10adc3949ba59abbe56e057f20f883e"; // "123456", as in the reference's seed

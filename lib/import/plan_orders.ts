@@ -293,7 +293,12 @@ function gaItems(
 
 /** An imported order's status log: created, then (unless still pending) its status `at`. */
 export function statusLog(status: number, created: Date, at: Date): PlannedOrder["log"] {
-  const log: PlannedOrder["log"] = [{ from: null, to: 0, reason: "imported: created", at: created }];
+  const log: PlannedOrder["log"] = [{
+    from: null,
+    to: 0,
+    reason: "imported: created",
+    at: created,
+  }];
   if (status !== 0) log.push({ from: 0, to: status, reason: "imported", at });
   return log;
 }
