@@ -219,11 +219,12 @@ suite("hourly booking: windows, night pricing, no overlaps", async (t, env) => {
       });
       assert.equal(res.status, 400, JSON.stringify(res.body));
     }
+    // Without a window a café hold is a walk-in (the current hour; tests/reference_journeys_test.ts).
     const hold = await env.call("POST", "/api/seat/lock", {
       token: alice.token,
-      body: { seatIds: [p] },
+      body: { seatIds: [p], hours: 0 },
     });
-    assert.equal(hold.status, 400, "a café seat needs a time window");
+    assert.equal(hold.status, 400, "a walk-in of 0 hours");
     // Opening hours: 08:00-23:00.
     const set = await env.call("PUT", `/api/show/${cafe.showId}/hourly`, {
       token: cafe.adminToken,

@@ -198,6 +198,22 @@ export function setCompensationBacklogSource(source: BacklogSource | undefined):
   backlogSource = source;
 }
 
+// ------------------------------------------------------------------ reading
+
+/** One sample of a metric: histograms give `<name>_bucket` (with `le`), `_sum` and `_count`. */
+export interface MetricSample {
+  metricName?: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/** The current samples of one metric of this process (e.g. for a dashboard); [] if unknown. */
+export async function metricSamples(name: string): Promise<MetricSample[]> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return [];
+  return (await metric.get()).values as MetricSample[];
+}
+
 // ------------------------------------------------------------------ exposition
 
 /** The media type of `metricsText`. */
