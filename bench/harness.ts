@@ -1,7 +1,7 @@
 /**
  * What every scenario of bench/run.ts stands on: a fresh database and Redis key prefix on the
  * found stores, a boxoffice server (main.ts) in its own process, buyers inserted in bulk with
- * minted tokens, the load generator in its own process, a sampler of the server's RSS and CPU,
+ * minted tokens, files for the wrk flows, bare handlers, a sampler of the server's RSS and CPU,
  * store-side counters (Redis commands and CPU, InnoDB row-lock waits), and the audit at the end.
  */
 import { mysql } from "#deps";
@@ -14,7 +14,6 @@ import { findOrStartStores, type FoundStores, freePort } from "#dev/local_stores
 import { createLogger } from "#lib/platform/log.ts";
 import { migrate } from "#lib/platform/migrate.ts";
 import { issueToken } from "#lib/accounts/tokens.ts";
-import type { Job, LoadReport } from "./loadgen.ts";
 import { cpuSeconds, round, rssMb } from "./stats.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -115,11 +114,6 @@ export async function startChild(
   };
 }
 
-/** Runs the load generator in its own process. */
-export async function loadgen(job: Job): Promise<LoadReport> {
-  return await runJsonProcess<LoadReport>("bench/loadgen.ts", job);
-}
-
 export async function runJsonProcess<T>(script: string, input: unknown): Promise<T> {
   const child = new Deno.Command(deno, {
     args: ["run", "-A", `${root}${script}`],
@@ -166,6 +160,7 @@ export class Bench {
   baseDatabase = "";
   adminToken = "";
   #children: Child[] = [];
+  #dir?: string;
 
   constructor(scenario: string) {
     const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
@@ -217,6 +212,39 @@ export class Bench {
     const child = await startChild(script, env, flags);
     this.#children.push(child);
     return child;
+  }
+
+  /** A scratch file for a wrk flow (tokens, seat ids), removed with the bench; its path. */
+  async file(name: string, content: string): Promise<string> {
+    this.#dir ??= await Deno.makeTempDir({ prefix: `bench-${this.name}-` });
+    const path = `${this.#dir}/${name}-${crypto.randomUUID().slice(0, 6)}`;
+    await Deno.writeTextFile(path, content);
+    return path;
+  }
+
+  /** A bare Hono handler (bench/baselines/bare.ts) answering with these canned replies. */
+  async bare(canned: { method: string; path: string; status: number; body: string }[]) {
+    return await this.start("bench/baselines/bare.ts", {
+      CANNED: await this.file("canned.json", JSON.stringify(canned)),
+    });
+  }
+
+  /** One request to the server, its reply as bytes (to be replayed by a bare handler). */
+  async raw(
+    method: string,
+    path: string,
+    body?: string,
+    token?: string,
+  ): Promise<{ status: number; body: string }> {
+    const res = await fetch(`${this.server.url}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body,
+    });
+    return { status: res.status, body: await res.text() };
   }
 
   async api<T>(
@@ -371,6 +399,7 @@ export class Bench {
   async close(): Promise<AuditReport | undefined> {
     let report: AuditReport | undefined;
     for (const c of this.#children.reverse()) await c.stop();
+    if (this.#dir) await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
     if (this.ctx) {
       try {
         report = await audit(this.ctx);
