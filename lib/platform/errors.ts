@@ -29,6 +29,11 @@ const STATUS_BY_CODE = {
   UNAVAILABLE: 503,
 } as const;
 
+/**
+ * An expected refusal (any 4xx: SOLD_OUT, LIMIT_EXCEEDED, a validation failure, 401, 404...) is
+ * part of normal traffic, thousands a second in a sold-out stampede: it is built without a stack
+ * trace, whose capture was most of its cost. A 5xx keeps its stack for the log.
+ */
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -42,7 +47,13 @@ export class AppError extends Error {
     message: string,
     options: { retryAfter?: number; detail?: unknown; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    const limit = Error.stackTraceLimit;
+    if (STATUS_BY_CODE[code] < 500) Error.stackTraceLimit = 0;
+    try {
+      super(message, { cause: options.cause });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.name = "AppError";
     this.code = code;
     this.status = STATUS_BY_CODE[code];
