@@ -28,27 +28,44 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 export function createLogger(level: LogLevel, base: Fields = {}): Logger {
   const min = RANK[level];
-  const hasBase = Object.keys(base).length > 0;
+  // The line is put together as text (no merged object to build and walk); the base fields are
+  // serialised once.
+  const baseJson = JSON.stringify(base).slice(1, -1);
   const write = (lvl: Exclude<LogLevel, "silent">, msg: string, fields?: Fields) => {
     if (RANK[lvl] < min) return;
-    const line = JSON.stringify({
-      t: new Date().toISOString(),
-      level: lvl,
-      msg,
-      ...(hasBase ? base : undefined),
-      ...fields,
-    });
+    let line = `{"t":"${now()}","level":"${lvl}","msg":${JSON.stringify(msg)}`;
+    if (fields && ("t" in fields || "level" in fields || "msg" in fields || hasBaseKey(fields))) {
+      line = JSON.stringify({ t: now(), level: lvl, msg, ...base, ...fields }); // overrides: rare
+    } else {
+      if (baseJson) line += "," + baseJson;
+      const rest = fields ? JSON.stringify(fields) : "{}";
+      line += rest.length > 2 ? "," + rest.slice(1) : "}";
+    }
     if (lvl === "error" || lvl === "warn") {
       flushLogs(); // keep stdout's earlier lines ahead of this one
       console.error(line);
     } else buffer(line);
   };
+  const baseKeys = Object.keys(base);
+  const hasBaseKey = (fields: Fields) => baseKeys.length > 0 && baseKeys.some((k) => k in fields);
   return {
     debug: (m, f) => write("debug", m, f),
     info: (m, f) => write("info", m, f),
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
   };
+}
+
+/** The current time as ISO-8601, formatted once per millisecond. */
+let lastMs = 0;
+let lastIso = "";
+function now(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 // ------------------------------------------------------------------ the stdout buffer
