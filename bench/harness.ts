@@ -55,11 +55,12 @@ export async function startChild(
   script: string,
   env: Record<string, string>,
   denoFlags: string[] = [],
+  tree = root,
 ): Promise<Child> {
   const port = freePort();
   const child = new Deno.Command(deno, {
-    args: ["run", "-A", ...denoFlags, `${root}${script}`],
-    cwd: root,
+    args: ["run", "-A", ...denoFlags, `${tree}${script}`],
+    cwd: tree,
     env: { ...env, PORT: String(port) },
     stdin: "null",
     stdout: "piped",
@@ -154,6 +155,8 @@ export class Bench {
   readonly adminPassword = crypto.randomUUID().slice(0, 20);
   ctx!: AppContext;
   server!: Child;
+  /** The server of BENCH_BEFORE's checkout, when given. */
+  before?: Child;
   serverUrl = "";
   databaseUrl = "";
   redisUrl = "";
@@ -187,19 +190,34 @@ export class Bench {
       redisUrl: this.redisUrl,
       log: createLogger("error"),
     });
-    this.server = await this.start("main.ts", {
+    // The default log level: the request log line is part of what a request costs.
+    const env = {
       DATABASE_URL: this.databaseUrl,
       REDIS_URL: this.redisUrl,
       REDIS_PREFIX: this.prefix,
       JWT_SECRET: this.jwtSecret,
       JOBS: "false",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info",
       DB_POOL_SIZE: String(POOL_SIZE),
       HOST: "127.0.0.1",
       ADMIN_USERNAME: "benchadmin",
       ADMIN_PASSWORD: this.adminPassword,
       ...serverEnv,
-    }, ["--unstable-cron", ...denoFlags]);
+    };
+    this.server = await this.start("main.ts", env, ["--unstable-cron", ...denoFlags]);
+    // BENCH_BEFORE=<another checkout>: its server too, on the same stores, for before/after
+    // measured side by side (health and soldout alternate it with the others).
+    const before = Deno.env.get("BENCH_BEFORE");
+    if (before) {
+      const child = await startChild(
+        "main.ts",
+        env,
+        ["--unstable-cron"],
+        before.replace(/\/?$/, "/"),
+      );
+      this.#children.push(child);
+      this.before = child;
+    }
     const login = await this.api<{ token: string }>("POST", "/api/user/login", {
       username: "benchadmin",
       password: this.adminPassword,

@@ -13,7 +13,8 @@
  * Scenarios: health, soldout, flashsale, seed-design, seats, mixed, layout (bench/README.md).
  * Environment: BENCH_DATABASE_URL / BENCH_REDIS_URL (default: the stores on their usual ports),
  * BENCH_RESULTS_DIR (default bench/results), BENCH_CPU_PROFILE_DIR (run the server of each
- * scenario under `--cpu-prof` into that folder), BENCH_ROUNDS (alternating rounds, default 2).
+ * scenario under `--cpu-prof` into that folder), BENCH_ROUNDS (alternating rounds, default 2),
+ * BENCH_BEFORE (another checkout of boxoffice: its server joins the rounds of health and soldout).
  */
 import type { AuditReport } from "#lib/ops/audit.ts";
 import { nextOrderNo } from "#lib/orders/order_numbers.ts";
@@ -147,6 +148,21 @@ function verdict(
   return { valid: reasons.length === 0, invalidReasons: reasons, replyChecks: checks, broken };
 }
 
+/** With BENCH_BEFORE: the other checkout's figures of the same run, as ratios. */
+function beforeAfter(before: WrkReport | undefined, ours: number, baseline: number) {
+  if (!before) return {};
+  const rate = perSecond(before.total.requests, before.elapsedMs);
+  return {
+    before: {
+      tree: Deno.env.get("BENCH_BEFORE"),
+      reqPerSec: rate,
+      overBaseline: ratio(rate, baseline),
+      afterOverBefore: ratio(ours, rate),
+      errors: before.total.errors,
+    },
+  };
+}
+
 const ok = (data: unknown) =>
   JSON.stringify({ code: 200, message: "success", data, success: true });
 
@@ -183,6 +199,7 @@ async function soldout(b: Bench): Promise<Result> {
     });
   const { merged, sideOf, rounds } = await alternate(b, {
     boxoffice: { pid: b.server.pid, run: run(b.server.url) },
+    ...(b.before ? { before: { pid: b.before.pid, run: run(b.before.url) } } : {}),
     evalsha: { pid: evalsha.pid, run: run(evalsha.url) },
     bare: { pid: bare.pid, run: run(bare.url) },
   });
@@ -200,6 +217,7 @@ async function soldout(b: Bench): Promise<Result> {
       headroom: ratio(r.bare, r.boxoffice),
     })),
     ratios: { reqPerSec: ratio(o.reqPerSec, bs.reqPerSec) },
+    ...beforeAfter(merged.before, o.reqPerSec, bs.reqPerSec),
     targets: { reqPerSec: 0.6 },
     met: { reqPerSec: (ratio(o.reqPerSec, bs.reqPerSec) ?? 0) >= 0.6 },
     headroom,
@@ -687,6 +705,7 @@ async function health(b: Bench): Promise<Result> {
     });
   const { merged, sideOf, rounds } = await alternate(b, {
     boxoffice: { pid: b.server.pid, run: get(b.server.url) },
+    ...(b.before ? { before: { pid: b.before.pid, run: get(b.before.url) } } : {}),
     bare: { pid: bare.pid, run: get(bare.url) },
   });
   const o = sideOf("boxoffice");
@@ -699,6 +718,7 @@ async function health(b: Bench): Promise<Result> {
     bare: bs,
     rounds: rounds.map((r) => ({ ...r, ratio: ratio(r.boxoffice, r.bare) })),
     ratios: { reqPerSec: ratio(o.reqPerSec, bs.reqPerSec) },
+    ...beforeAfter(merged.before, o.reqPerSec, bs.reqPerSec),
     headroom,
     ...verdict(headroom, {
       boxoffice: checkReplies(merged.boxoffice, only200),
