@@ -3,7 +3,7 @@
  * generated manifest, the OpenAPI registry, and the one error handler that renders `AppError`s
  * into the envelope. Tests call `createApp(ctx).request(...)`; main.ts serves it.
  */
-import { cors, HTTPException, OpenAPIHono, z } from "#deps";
+import { HTTPException, OpenAPIHono, z } from "#deps";
 import type { AppContext } from "#lib/platform/context.ts";
 import { AppError, isAppError } from "#lib/platform/errors.ts";
 import { errorFields } from "#lib/platform/log.ts";
@@ -12,6 +12,7 @@ import { verifyToken } from "#lib/accounts/tokens.ts";
 import { requestTraceId, traceRequest } from "#lib/platform/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
 import { clientAddress } from "./client_address.ts";
+import { cors } from "./cors.ts";
 import { errorResponse, errorSchema, successBody, successSchema } from "./envelope.ts";
 import { parseInput } from "./input.ts";
 import { checkRepliesFromEnv, replyMismatch } from "./reply_check.ts";
@@ -84,11 +85,16 @@ export function createApp(
 
   app.use("*", async (c, next) => {
     // Refuse an announced oversized body before reading it; a chunked one is cut off below.
-    const length = Number(c.req.header("content-length") ?? 0);
-    if (length > ctx.config.bodyLimitBytes) throw tooLarge(ctx.config.bodyLimitBytes);
-    const body = c.req.raw.body;
-    if (body && !c.req.header("content-length")) {
-      c.req.raw = new Request(c.req.raw, { body: limitStream(body, ctx.config.bodyLimitBytes) });
+    // With a length (the usual case) the body is left alone: touching `raw.body` would build a
+    // stream object that the read then goes through.
+    const announced = c.req.header("content-length");
+    if (announced !== undefined) {
+      if (Number(announced) > ctx.config.bodyLimitBytes) throw tooLarge(ctx.config.bodyLimitBytes);
+    } else if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const body = c.req.raw.body;
+      if (body) {
+        c.req.raw = new Request(c.req.raw, { body: limitStream(body, ctx.config.bodyLimitBytes) });
+      }
     }
     await next();
   });
