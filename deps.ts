@@ -18,6 +18,8 @@ export type {
 export { errors as joseErrors, jwtVerify, SignJWT } from "npm:jose@6.2.18";
 export type { JWTPayload } from "npm:jose@6.2.18";
 export { default as promClient } from "npm:prom-client@15.1.3";
+// Verifies the reference system's imported BCrypt password hashes (pure JS, no native code).
+export { default as bcrypt } from "npm:bcryptjs@3.0.3";
 // Deno's built-in OpenTelemetry (OTEL_DENO=true) registers itself behind this API.
 export { context, SpanStatusCode, trace } from "npm:@opentelemetry/api@1.10.0";
 // Tests only (compose.yaml); not in main.ts's graph, so not in the compiled binary.

@@ -4,62 +4,86 @@ import * as $0 from "./routes/api/admin/consistency/index.ts";
 import * as $1 from "./routes/api/admin/consistency/repair.ts";
 import * as $2 from "./routes/api/admin/jobs/[name]/run.ts";
 import * as $3 from "./routes/api/admin/jobs/index.ts";
-import * as $4 from "./routes/api/health.ts";
-import * as $5 from "./routes/api/order/[orderNoOrId].ts";
-import * as $6 from "./routes/api/order/cancel.ts";
-import * as $7 from "./routes/api/order/cancel/[orderNoOrId].ts";
-import * as $8 from "./routes/api/order/create.ts";
-import * as $9 from "./routes/api/order/detail/[id].ts";
-import * as $10 from "./routes/api/order/detail/by-order-no/[orderNo].ts";
-import * as $11 from "./routes/api/order/list.ts";
-import * as $12 from "./routes/api/order/pay.ts";
-import * as $13 from "./routes/api/order/pay/[orderNoOrId].ts";
-import * as $14 from "./routes/api/order/user/page.ts";
-import * as $15 from "./routes/api/ready.ts";
-import * as $16 from "./routes/api/seat-consistency/cleanup.ts";
-import * as $17 from "./routes/api/seat-consistency/health.ts";
-import * as $18 from "./routes/api/seat-consistency/status/[seatId].ts";
-import * as $19 from "./routes/api/seat-consistency/status/batch.ts";
-import * as $20 from "./routes/api/seat-consistency/verify/[seatId].ts";
-import * as $21 from "./routes/api/seat-consistency/verify/batch.ts";
-import * as $22 from "./routes/api/seat/areas.ts";
-import * as $23 from "./routes/api/seat/availability.ts";
-import * as $24 from "./routes/api/seat/best.ts";
-import * as $25 from "./routes/api/seat/layout/[areaId].ts";
-import * as $26 from "./routes/api/seat/lock.ts";
-import * as $27 from "./routes/api/seat/lock/single.ts";
-import * as $28 from "./routes/api/seat/release.ts";
-import * as $29 from "./routes/api/seat/release/single.ts";
-import * as $30 from "./routes/api/seat/status.ts";
-import * as $31 from "./routes/api/seat/unlock.ts";
-import * as $32 from "./routes/api/show/[id].ts";
-import * as $33 from "./routes/api/show/[showId]/hourly.ts";
-import * as $34 from "./routes/api/show/[showId]/sessions.ts";
-import * as $35 from "./routes/api/show/detail/[id].ts";
-import * as $36 from "./routes/api/show/hot.ts";
-import * as $37 from "./routes/api/show/index.ts";
-import * as $38 from "./routes/api/show/info.ts";
-import * as $39 from "./routes/api/show/list.ts";
-import * as $40 from "./routes/api/show/page.ts";
-import * as $41 from "./routes/api/show/recommend.ts";
-import * as $42 from "./routes/api/ticket/[ticketId].ts";
-import * as $43 from "./routes/api/ticket/index.ts";
-import * as $44 from "./routes/api/ticket/list.ts";
-import * as $45 from "./routes/api/ticket/price/[ticketId].ts";
-import * as $46 from "./routes/api/ticket/stock/[ticketId].ts";
-import * as $47 from "./routes/api/ticket/stock/all.ts";
-import * as $48 from "./routes/api/ticket/sync.ts";
-import * as $49 from "./routes/api/user/info.ts";
-import * as $50 from "./routes/api/user/login.ts";
-import * as $51 from "./routes/api/user/logout.ts";
-import * as $52 from "./routes/api/user/password.ts";
-import * as $53 from "./routes/api/user/register.ts";
-import * as $54 from "./routes/docs/[asset].ts";
-import * as $55 from "./routes/docs/index.ts";
-import * as $56 from "./routes/index.ts";
-import * as $57 from "./routes/metrics.ts";
-import * as $58 from "./routes/openapi.json.ts";
-import * as $59 from "./routes/web/[asset].ts";
+import * as $4 from "./routes/api/admin/legacy-passwords.ts";
+import * as $5 from "./routes/api/consistency/stock/check-all.ts";
+import * as $6 from "./routes/api/consistency/stock/check/[ticketId].ts";
+import * as $7 from "./routes/api/consistency/stock/repair-all.ts";
+import * as $8 from "./routes/api/consistency/stock/repair/[ticketId].ts";
+import * as $9 from "./routes/api/health.ts";
+import * as $10 from "./routes/api/order/[orderNoOrId].ts";
+import * as $11 from "./routes/api/order/cancel.ts";
+import * as $12 from "./routes/api/order/cancel/[orderNoOrId].ts";
+import * as $13 from "./routes/api/order/create.ts";
+import * as $14 from "./routes/api/order/detail/[id].ts";
+import * as $15 from "./routes/api/order/detail/by-order-no/[orderNo].ts";
+import * as $16 from "./routes/api/order/list.ts";
+import * as $17 from "./routes/api/order/pay.ts";
+import * as $18 from "./routes/api/order/pay/[orderNoOrId].ts";
+import * as $19 from "./routes/api/order/user/page.ts";
+import * as $20 from "./routes/api/queue/[sessionId].ts";
+import * as $21 from "./routes/api/queue/[sessionId]/join.ts";
+import * as $22 from "./routes/api/queue/[sessionId]/status.ts";
+import * as $23 from "./routes/api/ready.ts";
+import * as $24 from "./routes/api/seat-consistency/cleanup.ts";
+import * as $25 from "./routes/api/seat-consistency/health.ts";
+import * as $26 from "./routes/api/seat-consistency/lock.ts";
+import * as $27 from "./routes/api/seat-consistency/release.ts";
+import * as $28 from "./routes/api/seat-consistency/status/[seatId].ts";
+import * as $29 from "./routes/api/seat-consistency/status/batch.ts";
+import * as $30 from "./routes/api/seat-consistency/verify/[seatId].ts";
+import * as $31 from "./routes/api/seat-consistency/verify/batch.ts";
+import * as $32 from "./routes/api/seat/areas.ts";
+import * as $33 from "./routes/api/seat/availability.ts";
+import * as $34 from "./routes/api/seat/best.ts";
+import * as $35 from "./routes/api/seat/layout/[areaId].ts";
+import * as $36 from "./routes/api/seat/lock.ts";
+import * as $37 from "./routes/api/seat/lock/single.ts";
+import * as $38 from "./routes/api/seat/release.ts";
+import * as $39 from "./routes/api/seat/release/single.ts";
+import * as $40 from "./routes/api/seat/status.ts";
+import * as $41 from "./routes/api/seat/unlock.ts";
+import * as $42 from "./routes/api/show/[id].ts";
+import * as $43 from "./routes/api/show/[showId]/hourly.ts";
+import * as $44 from "./routes/api/show/[showId]/sessions.ts";
+import * as $45 from "./routes/api/show/detail/[id].ts";
+import * as $46 from "./routes/api/show/hot.ts";
+import * as $47 from "./routes/api/show/index.ts";
+import * as $48 from "./routes/api/show/info.ts";
+import * as $49 from "./routes/api/show/list.ts";
+import * as $50 from "./routes/api/show/page.ts";
+import * as $51 from "./routes/api/show/recommend.ts";
+import * as $52 from "./routes/api/show/sessions/[sessionId].ts";
+import * as $53 from "./routes/api/show/sessions/show/[showId].ts";
+import * as $54 from "./routes/api/show/shows/[showId]/prices.ts";
+import * as $55 from "./routes/api/show/shows/search.ts";
+import * as $56 from "./routes/api/stock/monitor/exceptions.ts";
+import * as $57 from "./routes/api/stock/monitor/health.ts";
+import * as $58 from "./routes/api/stock/monitor/metrics.ts";
+import * as $59 from "./routes/api/stock/monitor/performance.ts";
+import * as $60 from "./routes/api/stock/monitor/stats.ts";
+import * as $61 from "./routes/api/stock/monitor/success-rate.ts";
+import * as $62 from "./routes/api/ticket/[ticketId].ts";
+import * as $63 from "./routes/api/ticket/index.ts";
+import * as $64 from "./routes/api/ticket/list.ts";
+import * as $65 from "./routes/api/ticket/price/[ticketId].ts";
+import * as $66 from "./routes/api/ticket/stock/[ticketId].ts";
+import * as $67 from "./routes/api/ticket/stock/all.ts";
+import * as $68 from "./routes/api/ticket/sync.ts";
+import * as $69 from "./routes/api/user/auth/refresh-token.ts";
+import * as $70 from "./routes/api/user/info.ts";
+import * as $71 from "./routes/api/user/info/[userId].ts";
+import * as $72 from "./routes/api/user/info/current.ts";
+import * as $73 from "./routes/api/user/login.ts";
+import * as $74 from "./routes/api/user/logout.ts";
+import * as $75 from "./routes/api/user/password.ts";
+import * as $76 from "./routes/api/user/register.ts";
+import * as $77 from "./routes/api/user/stats.ts";
+import * as $78 from "./routes/docs/[asset].ts";
+import * as $79 from "./routes/docs/index.ts";
+import * as $80 from "./routes/index.ts";
+import * as $81 from "./routes/metrics.ts";
+import * as $82 from "./routes/openapi.json.ts";
+import * as $83 from "./routes/web/[asset].ts";
 
 export const routes: readonly ManifestEntry[] = [
   {
@@ -83,283 +107,403 @@ export const routes: readonly ManifestEntry[] = [
     module: $3,
   },
   {
+    path: "/api/admin/legacy-passwords",
+    file: "routes/api/admin/legacy-passwords.ts",
+    module: $4,
+  },
+  {
+    path: "/api/consistency/stock/check-all",
+    file: "routes/api/consistency/stock/check-all.ts",
+    module: $5,
+  },
+  {
+    path: "/api/consistency/stock/check/{ticketId}",
+    file: "routes/api/consistency/stock/check/[ticketId].ts",
+    module: $6,
+  },
+  {
+    path: "/api/consistency/stock/repair-all",
+    file: "routes/api/consistency/stock/repair-all.ts",
+    module: $7,
+  },
+  {
+    path: "/api/consistency/stock/repair/{ticketId}",
+    file: "routes/api/consistency/stock/repair/[ticketId].ts",
+    module: $8,
+  },
+  {
     path: "/api/health",
     file: "routes/api/health.ts",
-    module: $4,
+    module: $9,
   },
   {
     path: "/api/order/{orderNoOrId}",
     file: "routes/api/order/[orderNoOrId].ts",
-    module: $5,
+    module: $10,
   },
   {
     path: "/api/order/cancel",
     file: "routes/api/order/cancel.ts",
-    module: $6,
+    module: $11,
   },
   {
     path: "/api/order/cancel/{orderNoOrId}",
     file: "routes/api/order/cancel/[orderNoOrId].ts",
-    module: $7,
+    module: $12,
   },
   {
     path: "/api/order/create",
     file: "routes/api/order/create.ts",
-    module: $8,
+    module: $13,
   },
   {
     path: "/api/order/detail/{id}",
     file: "routes/api/order/detail/[id].ts",
-    module: $9,
+    module: $14,
   },
   {
     path: "/api/order/detail/by-order-no/{orderNo}",
     file: "routes/api/order/detail/by-order-no/[orderNo].ts",
-    module: $10,
+    module: $15,
   },
   {
     path: "/api/order/list",
     file: "routes/api/order/list.ts",
-    module: $11,
+    module: $16,
   },
   {
     path: "/api/order/pay",
     file: "routes/api/order/pay.ts",
-    module: $12,
+    module: $17,
   },
   {
     path: "/api/order/pay/{orderNoOrId}",
     file: "routes/api/order/pay/[orderNoOrId].ts",
-    module: $13,
+    module: $18,
   },
   {
     path: "/api/order/user/page",
     file: "routes/api/order/user/page.ts",
-    module: $14,
+    module: $19,
+  },
+  {
+    path: "/api/queue/{sessionId}",
+    file: "routes/api/queue/[sessionId].ts",
+    module: $20,
+  },
+  {
+    path: "/api/queue/{sessionId}/join",
+    file: "routes/api/queue/[sessionId]/join.ts",
+    module: $21,
+  },
+  {
+    path: "/api/queue/{sessionId}/status",
+    file: "routes/api/queue/[sessionId]/status.ts",
+    module: $22,
   },
   {
     path: "/api/ready",
     file: "routes/api/ready.ts",
-    module: $15,
+    module: $23,
   },
   {
     path: "/api/seat-consistency/cleanup",
     file: "routes/api/seat-consistency/cleanup.ts",
-    module: $16,
+    module: $24,
   },
   {
     path: "/api/seat-consistency/health",
     file: "routes/api/seat-consistency/health.ts",
-    module: $17,
+    module: $25,
+  },
+  {
+    path: "/api/seat-consistency/lock",
+    file: "routes/api/seat-consistency/lock.ts",
+    module: $26,
+  },
+  {
+    path: "/api/seat-consistency/release",
+    file: "routes/api/seat-consistency/release.ts",
+    module: $27,
   },
   {
     path: "/api/seat-consistency/status/{seatId}",
     file: "routes/api/seat-consistency/status/[seatId].ts",
-    module: $18,
+    module: $28,
   },
   {
     path: "/api/seat-consistency/status/batch",
     file: "routes/api/seat-consistency/status/batch.ts",
-    module: $19,
+    module: $29,
   },
   {
     path: "/api/seat-consistency/verify/{seatId}",
     file: "routes/api/seat-consistency/verify/[seatId].ts",
-    module: $20,
+    module: $30,
   },
   {
     path: "/api/seat-consistency/verify/batch",
     file: "routes/api/seat-consistency/verify/batch.ts",
-    module: $21,
+    module: $31,
   },
   {
     path: "/api/seat/areas",
     file: "routes/api/seat/areas.ts",
-    module: $22,
+    module: $32,
   },
   {
     path: "/api/seat/availability",
     file: "routes/api/seat/availability.ts",
-    module: $23,
+    module: $33,
   },
   {
     path: "/api/seat/best",
     file: "routes/api/seat/best.ts",
-    module: $24,
+    module: $34,
   },
   {
     path: "/api/seat/layout/{areaId}",
     file: "routes/api/seat/layout/[areaId].ts",
-    module: $25,
+    module: $35,
   },
   {
     path: "/api/seat/lock",
     file: "routes/api/seat/lock.ts",
-    module: $26,
+    module: $36,
   },
   {
     path: "/api/seat/lock/single",
     file: "routes/api/seat/lock/single.ts",
-    module: $27,
+    module: $37,
   },
   {
     path: "/api/seat/release",
     file: "routes/api/seat/release.ts",
-    module: $28,
+    module: $38,
   },
   {
     path: "/api/seat/release/single",
     file: "routes/api/seat/release/single.ts",
-    module: $29,
+    module: $39,
   },
   {
     path: "/api/seat/status",
     file: "routes/api/seat/status.ts",
-    module: $30,
+    module: $40,
   },
   {
     path: "/api/seat/unlock",
     file: "routes/api/seat/unlock.ts",
-    module: $31,
+    module: $41,
   },
   {
     path: "/api/show/{id}",
     file: "routes/api/show/[id].ts",
-    module: $32,
+    module: $42,
   },
   {
     path: "/api/show/{showId}/hourly",
     file: "routes/api/show/[showId]/hourly.ts",
-    module: $33,
+    module: $43,
   },
   {
     path: "/api/show/{showId}/sessions",
     file: "routes/api/show/[showId]/sessions.ts",
-    module: $34,
+    module: $44,
   },
   {
     path: "/api/show/detail/{id}",
     file: "routes/api/show/detail/[id].ts",
-    module: $35,
+    module: $45,
   },
   {
     path: "/api/show/hot",
     file: "routes/api/show/hot.ts",
-    module: $36,
+    module: $46,
   },
   {
     path: "/api/show",
     file: "routes/api/show/index.ts",
-    module: $37,
+    module: $47,
   },
   {
     path: "/api/show/info",
     file: "routes/api/show/info.ts",
-    module: $38,
+    module: $48,
   },
   {
     path: "/api/show/list",
     file: "routes/api/show/list.ts",
-    module: $39,
+    module: $49,
   },
   {
     path: "/api/show/page",
     file: "routes/api/show/page.ts",
-    module: $40,
+    module: $50,
   },
   {
     path: "/api/show/recommend",
     file: "routes/api/show/recommend.ts",
-    module: $41,
+    module: $51,
+  },
+  {
+    path: "/api/show/sessions/{sessionId}",
+    file: "routes/api/show/sessions/[sessionId].ts",
+    module: $52,
+  },
+  {
+    path: "/api/show/sessions/show/{showId}",
+    file: "routes/api/show/sessions/show/[showId].ts",
+    module: $53,
+  },
+  {
+    path: "/api/show/shows/{showId}/prices",
+    file: "routes/api/show/shows/[showId]/prices.ts",
+    module: $54,
+  },
+  {
+    path: "/api/show/shows/search",
+    file: "routes/api/show/shows/search.ts",
+    module: $55,
+  },
+  {
+    path: "/api/stock/monitor/exceptions",
+    file: "routes/api/stock/monitor/exceptions.ts",
+    module: $56,
+  },
+  {
+    path: "/api/stock/monitor/health",
+    file: "routes/api/stock/monitor/health.ts",
+    module: $57,
+  },
+  {
+    path: "/api/stock/monitor/metrics",
+    file: "routes/api/stock/monitor/metrics.ts",
+    module: $58,
+  },
+  {
+    path: "/api/stock/monitor/performance",
+    file: "routes/api/stock/monitor/performance.ts",
+    module: $59,
+  },
+  {
+    path: "/api/stock/monitor/stats",
+    file: "routes/api/stock/monitor/stats.ts",
+    module: $60,
+  },
+  {
+    path: "/api/stock/monitor/success-rate",
+    file: "routes/api/stock/monitor/success-rate.ts",
+    module: $61,
   },
   {
     path: "/api/ticket/{ticketId}",
     file: "routes/api/ticket/[ticketId].ts",
-    module: $42,
+    module: $62,
   },
   {
     path: "/api/ticket",
     file: "routes/api/ticket/index.ts",
-    module: $43,
+    module: $63,
   },
   {
     path: "/api/ticket/list",
     file: "routes/api/ticket/list.ts",
-    module: $44,
+    module: $64,
   },
   {
     path: "/api/ticket/price/{ticketId}",
     file: "routes/api/ticket/price/[ticketId].ts",
-    module: $45,
+    module: $65,
   },
   {
     path: "/api/ticket/stock/{ticketId}",
     file: "routes/api/ticket/stock/[ticketId].ts",
-    module: $46,
+    module: $66,
   },
   {
     path: "/api/ticket/stock/all",
     file: "routes/api/ticket/stock/all.ts",
-    module: $47,
+    module: $67,
   },
   {
     path: "/api/ticket/sync",
     file: "routes/api/ticket/sync.ts",
-    module: $48,
+    module: $68,
+  },
+  {
+    path: "/api/user/auth/refresh-token",
+    file: "routes/api/user/auth/refresh-token.ts",
+    module: $69,
   },
   {
     path: "/api/user/info",
     file: "routes/api/user/info.ts",
-    module: $49,
+    module: $70,
+  },
+  {
+    path: "/api/user/info/{userId}",
+    file: "routes/api/user/info/[userId].ts",
+    module: $71,
+  },
+  {
+    path: "/api/user/info/current",
+    file: "routes/api/user/info/current.ts",
+    module: $72,
   },
   {
     path: "/api/user/login",
     file: "routes/api/user/login.ts",
-    module: $50,
+    module: $73,
   },
   {
     path: "/api/user/logout",
     file: "routes/api/user/logout.ts",
-    module: $51,
+    module: $74,
   },
   {
     path: "/api/user/password",
     file: "routes/api/user/password.ts",
-    module: $52,
+    module: $75,
   },
   {
     path: "/api/user/register",
     file: "routes/api/user/register.ts",
-    module: $53,
+    module: $76,
+  },
+  {
+    path: "/api/user/stats",
+    file: "routes/api/user/stats.ts",
+    module: $77,
   },
   {
     path: "/docs/{asset}",
     file: "routes/docs/[asset].ts",
-    module: $54,
+    module: $78,
   },
   {
     path: "/docs",
     file: "routes/docs/index.ts",
-    module: $55,
+    module: $79,
   },
   {
     path: "/",
     file: "routes/index.ts",
-    module: $56,
+    module: $80,
   },
   {
     path: "/metrics",
     file: "routes/metrics.ts",
-    module: $57,
+    module: $81,
   },
   {
     path: "/openapi.json",
     file: "routes/openapi.json.ts",
-    module: $58,
+    module: $82,
   },
   {
     path: "/web/{asset}",
     file: "routes/web/[asset].ts",
-    module: $59,
+    module: $83,
   },
 ];

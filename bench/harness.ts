@@ -1,7 +1,7 @@
 /**
  * What every scenario of bench/run.ts stands on: a fresh database and Redis key prefix on the
  * found stores, a boxoffice server (main.ts) in its own process, buyers inserted in bulk with
- * minted tokens, the load generator in its own process, a sampler of the server's RSS and CPU,
+ * minted tokens, files for the wrk flows, bare handlers, a sampler of the server's RSS and CPU,
  * store-side counters (Redis commands and CPU, InnoDB row-lock waits), and the audit at the end.
  */
 import { mysql } from "#deps";
@@ -15,7 +15,6 @@ import { createLogger } from "#lib/platform/log.ts";
 import { migrate } from "#lib/platform/migrate.ts";
 import { ACTIVE_STATUSES_SQL } from "#lib/orders/status.ts";
 import { issueToken } from "#lib/accounts/tokens.ts";
-import type { Job, LoadReport } from "./loadgen.ts";
 import { cpuSeconds, round, rssMb } from "./stats.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -57,11 +56,12 @@ export async function startChild(
   script: string,
   env: Record<string, string>,
   denoFlags: string[] = [],
+  tree = root,
 ): Promise<Child> {
   const port = freePort();
   const child = new Deno.Command(deno, {
-    args: ["run", "-A", ...denoFlags, `${root}${script}`],
-    cwd: root,
+    args: ["run", "-A", ...denoFlags, `${tree}${script}`],
+    cwd: tree,
     env: { ...env, PORT: String(port) },
     stdin: "null",
     stdout: "piped",
@@ -116,11 +116,6 @@ export async function startChild(
   };
 }
 
-/** Runs the load generator in its own process. */
-export async function loadgen(job: Job): Promise<LoadReport> {
-  return await runJsonProcess<LoadReport>("bench/loadgen.ts", job);
-}
-
 export async function runJsonProcess<T>(script: string, input: unknown): Promise<T> {
   const child = new Deno.Command(deno, {
     args: ["run", "-A", `${root}${script}`],
@@ -161,12 +156,15 @@ export class Bench {
   readonly adminPassword = crypto.randomUUID().slice(0, 20);
   ctx!: AppContext;
   server!: Child;
+  /** The server of BENCH_BEFORE's checkout, when given. */
+  before?: Child;
   serverUrl = "";
   databaseUrl = "";
   redisUrl = "";
   baseDatabase = "";
   adminToken = "";
   #children: Child[] = [];
+  #dir?: string;
 
   constructor(scenario: string) {
     const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
@@ -193,19 +191,34 @@ export class Bench {
       redisUrl: this.redisUrl,
       log: createLogger("error"),
     });
-    this.server = await this.start("main.ts", {
+    // The default log level: the request log line is part of what a request costs.
+    const env = {
       DATABASE_URL: this.databaseUrl,
       REDIS_URL: this.redisUrl,
       REDIS_PREFIX: this.prefix,
       JWT_SECRET: this.jwtSecret,
       JOBS: "false",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info",
       DB_POOL_SIZE: String(POOL_SIZE),
       HOST: "127.0.0.1",
       ADMIN_USERNAME: "benchadmin",
       ADMIN_PASSWORD: this.adminPassword,
       ...serverEnv,
-    }, ["--unstable-cron", ...denoFlags]);
+    };
+    this.server = await this.start("main.ts", env, ["--unstable-cron", ...denoFlags]);
+    // BENCH_BEFORE=<another checkout>: its server too, on the same stores, for before/after
+    // measured side by side (health and soldout alternate it with the others).
+    const before = Deno.env.get("BENCH_BEFORE");
+    if (before) {
+      const child = await startChild(
+        "main.ts",
+        env,
+        ["--unstable-cron"],
+        before.replace(/\/?$/, "/"),
+      );
+      this.#children.push(child);
+      this.before = child;
+    }
     const login = await this.api<{ token: string }>("POST", "/api/user/login", {
       username: "benchadmin",
       password: this.adminPassword,
@@ -218,6 +231,39 @@ export class Bench {
     const child = await startChild(script, env, flags);
     this.#children.push(child);
     return child;
+  }
+
+  /** A scratch file for a wrk flow (tokens, seat ids), removed with the bench; its path. */
+  async file(name: string, content: string): Promise<string> {
+    this.#dir ??= await Deno.makeTempDir({ prefix: `bench-${this.name}-` });
+    const path = `${this.#dir}/${name}-${crypto.randomUUID().slice(0, 6)}`;
+    await Deno.writeTextFile(path, content);
+    return path;
+  }
+
+  /** A bare Hono handler (bench/baselines/bare.ts) answering with these canned replies. */
+  async bare(canned: { method: string; path: string; status: number; body: string }[]) {
+    return await this.start("bench/baselines/bare.ts", {
+      CANNED: await this.file("canned.json", JSON.stringify(canned)),
+    });
+  }
+
+  /** One request to the server, its reply as bytes (to be replayed by a bare handler). */
+  async raw(
+    method: string,
+    path: string,
+    body?: string,
+    token?: string,
+  ): Promise<{ status: number; body: string }> {
+    const res = await fetch(`${this.server.url}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body,
+    });
+    return { status: res.status, body: await res.text() };
   }
 
   async api<T>(
@@ -372,6 +418,7 @@ export class Bench {
   async close(): Promise<AuditReport | undefined> {
     let report: AuditReport | undefined;
     for (const c of this.#children.reverse()) await c.stop();
+    if (this.#dir) await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
     if (this.ctx) {
       try {
         report = await audit(this.ctx);

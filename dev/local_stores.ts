@@ -132,7 +132,9 @@ export async function reuseOrStartRedis(
 }
 
 /** Starts mariadbd on 127.0.0.1 with its data in `dir` (initialised on first use). */
-export async function startMariadb(opts: { dir: string; port?: number }): Promise<StoreProcess> {
+export async function startMariadb(
+  opts: { dir: string; port?: number; extraArgs?: string[] },
+): Promise<StoreProcess> {
   const server = await findBinary(["mariadbd", "mysqld"]);
   const installer = await findBinary(["mariadb-install-db", "mysql_install_db"]);
   if (!server || !installer) {
@@ -178,6 +180,7 @@ export async function startMariadb(opts: { dir: string; port?: number }): Promis
       "--skip-log-bin",
       "--innodb-buffer-pool-size=128M",
       "--max-connections=500",
+      ...(opts.extraArgs ?? []),
       ...asRoot,
     ],
     stdin: "null",

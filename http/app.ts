@@ -3,7 +3,7 @@
  * generated manifest, the OpenAPI registry, and the one error handler that renders `AppError`s
  * into the envelope. Tests call `createApp(ctx).request(...)`; main.ts serves it.
  */
-import { cors, HTTPException, OpenAPIHono, z } from "#deps";
+import { HTTPException, OpenAPIHono, z } from "#deps";
 import type { AppContext } from "#lib/platform/context.ts";
 import { AppError, isAppError } from "#lib/platform/errors.ts";
 import { errorFields } from "#lib/platform/log.ts";
@@ -12,17 +12,33 @@ import { verifyToken } from "#lib/accounts/tokens.ts";
 import { requestTraceId, traceRequest } from "#lib/platform/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
 import { clientAddress } from "./client_address.ts";
+import { cors } from "./cors.ts";
 import { errorResponse, errorSchema, successBody, successSchema } from "./envelope.ts";
 import { parseInput } from "./input.ts";
+import { checkRepliesFromEnv, replyMismatch } from "./reply_check.ts";
+import { shedLoad } from "./shed.ts";
 import type { AnyRoute, HonoEnv, ManifestEntry, Method } from "./route.ts";
 import { METHODS } from "./route.ts";
 
 export type App = OpenAPIHono<HonoEnv>;
 
-export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = manifest): App {
+export interface AppOptions {
+  /** Validate every successful reply against its route's `data` schema (default: from env). */
+  checkReplies?: boolean;
+}
+
+export function createApp(
+  ctx: AppContext,
+  entries: readonly ManifestEntry[] = manifest,
+  options: AppOptions = {},
+): App {
   const app = new OpenAPIHono<HonoEnv>();
+  const checkReplies = options.checkReplies ?? checkRepliesFromEnv();
   let document: unknown;
   const openapi = () => document ??= openApiDocument(app);
+
+  // Before anything else, so that a shed request costs next to nothing.
+  app.use("*", shedLoad(ctx.config.maxInFlight));
 
   // Trace id and the request log line come first, so that every reply (errors included) has both.
   app.use("*", async (c, next) => {
@@ -55,7 +71,13 @@ export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = m
     cors({
       origin: (origin) => allowedOrigin(ctx, origin),
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Trace-Id", "Idempotency-Key"],
+      allowHeaders: [
+        "Authorization",
+        "Content-Type",
+        "X-Trace-Id",
+        "Idempotency-Key",
+        "X-Queue-Pass",
+      ],
       exposeHeaders: ["X-Trace-Id", "Retry-After"],
       maxAge: 600,
     }),
@@ -63,11 +85,16 @@ export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = m
 
   app.use("*", async (c, next) => {
     // Refuse an announced oversized body before reading it; a chunked one is cut off below.
-    const length = Number(c.req.header("content-length") ?? 0);
-    if (length > ctx.config.bodyLimitBytes) throw tooLarge(ctx.config.bodyLimitBytes);
-    const body = c.req.raw.body;
-    if (body && !c.req.header("content-length")) {
-      c.req.raw = new Request(c.req.raw, { body: limitStream(body, ctx.config.bodyLimitBytes) });
+    // With a length (the usual case) the body is left alone: touching `raw.body` would build a
+    // stream object that the read then goes through.
+    const announced = c.req.header("content-length");
+    if (announced !== undefined) {
+      if (Number(announced) > ctx.config.bodyLimitBytes) throw tooLarge(ctx.config.bodyLimitBytes);
+    } else if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const body = c.req.raw.body;
+      if (body) {
+        c.req.raw = new Request(c.req.raw, { body: limitStream(body, ctx.config.bodyLimitBytes) });
+      }
     }
     await next();
   });
@@ -75,7 +102,7 @@ export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = m
   for (const entry of sortForMatching(entries)) {
     for (const method of METHODS) {
       const route = entry.module[method];
-      if (route) register(app, method, entry.path, route);
+      if (route) register(app, method, entry.path, route, checkReplies);
     }
   }
 
@@ -119,7 +146,13 @@ export function createApp(ctx: AppContext, entries: readonly ManifestEntry[] = m
   return app;
 }
 
-function register(app: App, method: Method, path: string, route: AnyRoute) {
+function register(
+  app: App,
+  method: Method,
+  path: string,
+  route: AnyRoute,
+  checkReplies: boolean,
+) {
   const honoPath = path.replace(/\{(\w+)\}/g, ":$1");
   app.on(method, honoPath, async (c) => {
     const ctx = c.get("ctx");
@@ -141,7 +174,14 @@ function register(app: App, method: Method, path: string, route: AnyRoute) {
     };
     if (route.kind === "raw") return await route.handler(handlerInput);
     const data = await route.handler(handlerInput);
-    return c.body(successBody(data, ctx.config.timeZone), 200, {
+    const body = successBody(data, ctx.config.timeZone);
+    if (checkReplies) {
+      const why = replyMismatch(route.data, body);
+      if (why !== undefined) {
+        throw new Error(`reply of ${method} ${path} breaks its schema: ${why}`);
+      }
+    }
+    return c.body(body, 200, {
       "content-type": "application/json; charset=utf-8",
     });
   });
@@ -236,7 +276,7 @@ function registerDocs(app: App, method: Method, path: string, route: AnyRoute) {
       200: route.kind === "json"
         ? {
           description: "success",
-          content: { "application/json": { schema: successSchema(route.data ?? z.unknown()) } },
+          content: { "application/json": { schema: successSchema(route.data) } },
         }
         : { description: "success", content: { [route.produces]: { schema: z.string() } } },
       default: {

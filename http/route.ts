@@ -17,6 +17,8 @@
  */
 import type { Context, z } from "#deps";
 import type { AppContext } from "#lib/platform/context.ts";
+import type { JsonText } from "#lib/platform/json_text.ts";
+import type { ShapeOf } from "#lib/platform/shapes.ts";
 import type { Caller } from "#lib/accounts/tokens.ts";
 
 /** public: no token; optional: a valid token is used, a missing or bad one ignored. */
@@ -58,10 +60,25 @@ interface Common<P, Q, B, A extends Auth> {
   bodyOptional?: boolean;
 }
 
-export interface JsonRoute<P, Q, B, D, A extends Auth> extends Common<P, Q, B, A> {
+/**
+ * A handler's result for the schema `S`: its shape, nothing when the reply's data is null, or
+ * JSON text already rendered (checked at run time only, see http/reply_check.ts).
+ */
+export type ReplyOf<S extends z.ZodType> =
+  | ShapeOf<S>
+  | (null extends z.output<S> ? undefined | void : never)
+  | JsonText;
+
+/**
+ * The route's `data` schema is the one declaration of its reply: the handler's result is
+ * type-checked against it, the OpenAPI document is built from it, and with
+ * BOXOFFICE_CHECK_REPLIES=1 (the test suite) every reply is validated against it.
+ */
+export interface JsonRoute<P, Q, B, S extends z.ZodType, A extends Auth>
+  extends Common<P, Q, B, A> {
   kind: "json";
-  data?: z.ZodType;
-  handler: (input: RouteInput<P, Q, B, A>) => Promise<D> | D;
+  data: S;
+  handler: (input: RouteInput<P, Q, B, A>) => Promise<ReplyOf<S>> | ReplyOf<S>;
 }
 
 export interface RawRoute<P, Q, B, A extends Auth> extends Common<P, Q, B, A> {
@@ -76,14 +93,14 @@ export type AnyRoute = JsonRoute<any, any, any, any, Auth> | RawRoute<any, any, 
 
 /** A route whose handler returns `data` for the envelope. */
 export function defineRoute<
+  S extends z.ZodType,
   P = undefined,
   Q = undefined,
   B = undefined,
-  D = unknown,
   A extends Auth = Auth,
 >(
-  spec: Omit<JsonRoute<P, Q, B, D, A>, "kind">,
-): JsonRoute<P, Q, B, D, A> {
+  spec: Omit<JsonRoute<P, Q, B, S, A>, "kind">,
+): JsonRoute<P, Q, B, S, A> {
   return { kind: "json", ...spec };
 }
 

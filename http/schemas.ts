@@ -3,6 +3,7 @@
  * Each names what it accepts, so a 400 can say which field was wrong and why.
  */
 import { z } from "#deps";
+import { TimeOut } from "#lib/platform/shapes.ts";
 import { parseTime } from "#lib/platform/time.ts";
 
 /** A positive integer id; the reference's clients sometimes send ids as digit strings. */
@@ -62,7 +63,8 @@ export const Flag = z.union([
 /** Trimmed text of bounded length. */
 export const text = (min: number, max: number) => z.string().trim().min(min).max(max);
 
-export const TimeOut = z.string().openapi({ example: "2026-12-31T19:30:00+08:00" });
+/** A time in a reply (a Date in the code); declared with the reply shapes in lib/platform. */
+export { TimeOut };
 
 export const ShowRecord = z.object({
   id: z.number().int(),
@@ -127,7 +129,7 @@ export const StockView = z.object({
 
 export const Created = z.object({ id: z.number().int() }).openapi("Created");
 
-export const pageOf = (record: z.ZodType) =>
+export const pageOf = <R extends z.ZodType>(record: R) =>
   z.object({
     records: z.array(record),
     total: z.number().int(),

@@ -7,12 +7,12 @@ import { compensationBacklog } from "#lib/orders/compensations.ts";
 import { setCompensationBacklogSource } from "#lib/platform/metrics.ts";
 import type { Config } from "#lib/platform/config.ts";
 import type { AppContext } from "#lib/platform/context.ts";
-import { createDb } from "#lib/platform/db.ts";
+import { createDb, type Db } from "#lib/platform/db.ts";
 import { redisKeys } from "#lib/platform/keys.ts";
 import { findOrStartStores, type FoundStores } from "#dev/local_stores.ts";
 import { createLogger, errorFields, type Logger } from "#lib/platform/log.ts";
 import { migrate } from "#lib/platform/migrate.ts";
-import { connectRedis } from "#lib/platform/redis.ts";
+import { connectRedis, type Redis } from "#lib/platform/redis.ts";
 import { assertNoEviction } from "#lib/platform/eviction.ts";
 import { loadScripts } from "#lib/platform/scripts.ts";
 import { seedDemo } from "#dev/seed.ts";
@@ -93,17 +93,7 @@ export async function createContext(
     readUrl: config.databaseReadUrl,
     poolSize: config.dbPoolSize,
   });
-  let redis;
-  try {
-    redis = await connectRedis({
-      url: where.redisUrl || undefined,
-      clusterNodes: config.redisClusterNodes,
-      onError: redisErrorLogger(where.log),
-    });
-  } catch (e) {
-    await db.close();
-    throw e;
-  }
+  const redis = await connectRedisOrClose(config, where, db);
   try {
     await assertNoEviction(redis);
     const scripts = await loadScripts(redis);
@@ -148,17 +138,7 @@ export async function createReadOnlyContext(
     await db.close();
     throw e;
   }
-  let redis;
-  try {
-    redis = await connectRedis({
-      url: where.redisUrl || undefined,
-      clusterNodes: config.redisClusterNodes,
-      onError: redisErrorLogger(where.log),
-    });
-  } catch (e) {
-    await db.close();
-    throw e;
-  }
+  const redis = await connectRedisOrClose(config, where, db);
   return {
     config,
     db,
@@ -178,6 +158,24 @@ export async function createReadOnlyContext(
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.redis.close().catch(() => {});
   await ctx.db.close().catch(() => {});
+}
+
+/** The context's Redis; when it cannot be had, the database pool opened before it is closed. */
+async function connectRedisOrClose(
+  config: Config,
+  where: { redisUrl?: string; log: Logger },
+  db: Db,
+): Promise<Redis> {
+  try {
+    return await connectRedis({
+      url: where.redisUrl || undefined,
+      clusterNodes: config.redisClusterNodes,
+      onError: redisErrorLogger(where.log),
+    });
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
 }
 
 /** Logs a Redis connection problem once per outage, not once per reconnect attempt. */

@@ -1,18 +1,22 @@
 /**
  * The bench programs cannot rot: a tiny run of every scenario (BENCH_QUICK=1) against the test
- * stores, into a scratch results folder, checking the JSON each scenario writes.
+ * stores, into a scratch results folder, checking the JSON each scenario writes. The bench
+ * drives its load with wrk (a system package that .ci/run installs): without it this test fails
+ * and says so.
  */
 import assert from "node:assert/strict";
+import { WRK_MISSING, wrkBinary } from "../bench/wrk.ts";
 import { testStores } from "./support/env.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const SCENARIOS = ["soldout", "flashsale", "seed-design", "seats", "mixed"];
+const SCENARIOS = ["health", "soldout", "flashsale", "seed-design", "seats", "mixed", "layout"];
 
 Deno.test({
   name: "bench: a quick run of every scenario reports ratios and passes its audit",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
+    assert.ok(wrkBinary(), WRK_MISSING);
     const { databaseUrl, redisUrl } = await testStores();
     const dir = await Deno.makeTempDir({ prefix: "bench-quick-" });
     try {
@@ -36,7 +40,7 @@ Deno.test({
         assert.equal(doc.quick, true);
         assert.equal(doc.error, undefined, `${name}: ${doc.error}`);
         if (doc.skipped) {
-          assert.equal(name, "seats", `${name} skipped: ${doc.skipped}`);
+          assert.ok(["seats", "layout"].includes(name), `${name} skipped: ${doc.skipped}`);
           continue;
         }
         assert.equal(doc.audit?.ok, true, `${name} audit: ${JSON.stringify(doc.audit)}`);
@@ -50,6 +54,20 @@ Deno.test({
         assert.ok(ours.serverRssPeakMb > 0, `${name}: server RSS sampled`);
         assert.ok(ours.requests > 0, `${name}: some requests were made`);
         assert.equal(ours.errors, 0, `${name}: transport errors`);
+        // Every scenario measured its generator's headroom on a bare handler and checked the
+        // replies of its baselines (a wrong one fails the run: `out.success` above).
+        assert.equal(typeof doc.headroom?.ratio, "number", `${name}: headroom measured`);
+        assert.equal(typeof doc.valid, "boolean", `${name}: valid flag`);
+        const bares = doc.bare?.requests === undefined ? Object.values(doc.bare ?? {}) : [doc.bare];
+        assert.ok(bares.length > 0, `${name}: a bare handler`);
+        for (const bare of bares as { requests: number; errors: number }[]) {
+          assert.ok(bare.requests > 0, `${name}: the bare handler was driven`);
+          assert.equal(bare.errors, 0, `${name}: bare handler errors`);
+        }
+        for (const [side, check] of Object.entries(doc.replyChecks ?? {})) {
+          const c = check as { ok: boolean; unexpected: unknown };
+          assert.ok(c.ok, `${name}: ${side} replies: ${JSON.stringify(c.unexpected)}`);
+        }
         for (const [k, v] of Object.entries(doc.ratios)) {
           if (name === "seats" && v === null) continue; // soldout figure missing: cannot happen here
           assert.equal(typeof v, "number", `${name}.ratios.${k} = ${v}`);

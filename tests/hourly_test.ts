@@ -1,74 +1,9 @@
 import assert from "node:assert/strict";
 import { audit } from "#lib/ops/audit.ts";
 import { seedDemo } from "#dev/seed.ts";
-import { wallClock } from "#lib/platform/time.ts";
-import { suite, type TestEnv } from "./support/env.ts";
+import { suite } from "./support/env.ts";
 import { http, listen } from "./support/sale.ts";
-
-const ZONE = "Asia/Shanghai";
-const HOUR = 3_600_000;
-
-/** "YYYY-MM-DD" of the venue's wall clock, `days` from today. */
-function day(days: number): string {
-  return wallClock(new Date(Date.now() + days * 86_400_000), ZONE).date;
-}
-
-interface Cafe {
-  showId: number;
-  sessionId: number;
-  areaId: number;
-  seatIds: number[];
-  adminToken: string;
-}
-
-async function createCafe(env: TestEnv, price = 10, nightPrice = 13): Promise<Cafe> {
-  const admin = await env.admin();
-  const ok = async (path: string, body: unknown) => {
-    const res = await env.call<{ id: number }>("POST", path, { token: admin.token, body });
-    assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
-    return res.body.data.id;
-  };
-  const start = `${day(-1)} 00:00:00`;
-  const end = `${day(30)} 00:00:00`;
-  const showId = await ok("/api/show", {
-    name: "Café",
-    type: 6,
-    venue: "Café",
-    city: "杭州",
-    startTime: start,
-    endTime: end,
-  });
-  const sessionId = await ok(`/api/show/${showId}/sessions`, {
-    name: "All day",
-    startTime: start,
-    endTime: end,
-    saleStartTime: start,
-    saleEndTime: end,
-  });
-  const ticketId = await ok("/api/ticket", {
-    showId,
-    sessionId,
-    name: "Hall",
-    price,
-    totalStock: 0,
-    limitCount: 10,
-  });
-  const areaId = await ok("/api/seat/areas", {
-    showId,
-    sessionId,
-    ticketId,
-    name: "大厅",
-    rows: 2,
-    cols: 5,
-    price,
-    nightPrice,
-  });
-  const seats = await env.ctx.db.rows<{ id: number }>(
-    "SELECT id FROM seats WHERE area_id = ? ORDER BY id",
-    [areaId],
-  );
-  return { showId, sessionId, areaId, seatIds: seats.map((s) => s.id), adminToken: admin.token };
-}
+import { createCafe, day, HOUR, ZONE } from "./support/cafe.ts";
 
 type Order = Record<string, unknown> & { items: { seatId: number; subtotal: number }[] };
 
@@ -284,11 +219,12 @@ suite("hourly booking: windows, night pricing, no overlaps", async (t, env) => {
       });
       assert.equal(res.status, 400, JSON.stringify(res.body));
     }
+    // Without a window a café hold is a walk-in (the current hour; tests/reference_journeys_test.ts).
     const hold = await env.call("POST", "/api/seat/lock", {
       token: alice.token,
-      body: { seatIds: [p] },
+      body: { seatIds: [p], hours: 0 },
     });
-    assert.equal(hold.status, 400, "a café seat needs a time window");
+    assert.equal(hold.status, 400, "a walk-in of 0 hours");
     // Opening hours: 08:00-23:00.
     const set = await env.call("PUT", `/api/show/${cafe.showId}/hourly`, {
       token: cafe.adminToken,

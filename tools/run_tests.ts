@@ -49,6 +49,8 @@ try {
       BOXOFFICE_TEST_DATABASE_URL: stores.databaseUrl,
       BOXOFFICE_TEST_REDIS_URL: stores.redisUrl,
       BOXOFFICE_TEST_RUN: runId,
+      // Every reply of every route is validated against the route's `data` schema.
+      BOXOFFICE_CHECK_REPLIES: "1",
     },
   }).spawn().status;
   status = code;

@@ -31,6 +31,11 @@ const fail = (status: 401 | 400 | 404 | 409, error: string, message: string) =>
   Response.json({ code: status, message, data: null, success: false, error }, { status });
 
 const app = new Hono();
+// Echoed as boxoffice does: the wrk flows tie replies to requests with it.
+app.use("*", async (c, next) => {
+  await next();
+  c.res.headers.set("x-trace-id", c.req.header("x-trace-id") ?? "");
+});
 app.post("/api/order/create", async (c) => {
   const auth = c.req.header("authorization") ?? "";
   let userId: number;

@@ -1,7 +1,8 @@
 /**
  * Baseline of `soldout`: the least a server on this stack can do per buyer request — a bare Hono
  * app on the same Deno that answers POST /api/order/create with one EVALSHA of the same reserve
- * script against the same (sold-out) tier keys. No auth, no validation, no MySQL, no logging.
+ * script against the same (sold-out) tier keys. No auth, no validation, no MySQL, no logging;
+ * X-Trace-Id echoed, as boxoffice does (the wrk flows tie replies to requests with it).
  *
  *   PORT=... REDIS_URL=... REDIS_PREFIX=... SESSION_ID=... TICKET_ID=... \
  *     deno run -A bench/baselines/soldout_bare.ts
@@ -29,12 +30,14 @@ const keys = [
   k.claims(sessionId),
   k.disabledSeats(sessionId),
   "",
+  k.heldBy(sessionId, 1), // the buyer's hold index (KEYS[last], see lua/reserve.lua)
 ];
 let n = 0;
 
 const app = new Hono();
 app.post("/api/order/create", async (c) => {
   const args = [`bare${++n}`, "1", String(ticketId), "1", "4", String(Date.now()), "0"];
+  c.header("x-trace-id", c.req.header("x-trace-id") ?? "");
   const [code, detail] = await redis.sendCommand([
     "EVALSHA",
     sha,
@@ -43,6 +46,7 @@ app.post("/api/order/create", async (c) => {
     ...args,
   ]) as [number, number];
   if (code === 1) return c.json({ code: 200, message: "success", data: "reserved", success: true });
+  if (code !== -1) return c.json({ code: 500, message: `reserve: ${code} ${detail}` }, 500);
   return c.json(
     {
       code: 409,

@@ -5,6 +5,7 @@
 import { Buffer } from "node:buffer";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { KDF_SLOTS } from "./kdf_slots.ts";
+import { legacyKind, verifyLegacyPassword } from "./legacy_passwords.ts";
 
 const N = 2 ** 15;
 const R = 8;
@@ -40,6 +41,8 @@ export async function hashPassword(password: string): Promise<string> {
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  // Hashes imported from the reference system (BCrypt, MD5) until their owner's next login.
+  if (legacyKind(stored)) return await verifyLegacyPassword(password, stored);
   const parts = stored.split("$");
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
   const [n, r, p] = parts.slice(1, 4).map(Number);
@@ -59,4 +62,9 @@ export async function verifyAgainstNobody(password: string): Promise<false> {
   dummy ??= hashPassword(crypto.randomUUID());
   await verifyPassword(password, await dummy);
   return false;
+}
+
+/** True for a stored hash that a successful login should replace with a fresh scrypt hash. */
+export function needsRehash(stored: string): boolean {
+  return legacyKind(stored) !== null;
 }

@@ -5,7 +5,7 @@ import type { AppContext } from "#lib/platform/context.ts";
 import { isDuplicateKey } from "#lib/platform/db.ts";
 import { AppError, notFound } from "#lib/platform/errors.ts";
 import { countAttempt, countRegistration, forgiveAttempt } from "./login_throttle.ts";
-import { hashPassword, verifyAgainstNobody, verifyPassword } from "./passwords.ts";
+import { hashPassword, needsRehash, verifyAgainstNobody, verifyPassword } from "./passwords.ts";
 import { type Caller, issueToken, revokeOtherTokens, revokeToken, type Role } from "./tokens.ts";
 
 export interface NewUser {
@@ -73,6 +73,15 @@ export async function login(
     throw new AppError("UNAUTHORIZED", "wrong username or password");
   }
   await forgiveAttempt(ctx, attempt);
+  if (needsRehash(user.password_hash)) {
+    // An imported legacy hash becomes scrypt now that the password is known; compare-and-set,
+    // so a password change made meanwhile is not overwritten.
+    await ctx.db.exec("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", [
+      await hashPassword(input.password),
+      user.id,
+      user.password_hash,
+    ]);
+  }
   const { token, expiresIn } = await issueToken(ctx, { id: user.id, role: user.role });
   return { userId: user.id, username: user.username, nickname: user.nickname, token, expiresIn };
 }

@@ -19,11 +19,13 @@ export function nextOrderNo(nowMs: number): string {
 export const ORDER_NO = /^\d{23}$/;
 
 /**
- * The column an order reference names: an order number, or a numeric id. Anything else is not
- * an order (404, as for an order that does not exist).
+ * The column an order reference names: 1-16 digits are the numeric id; anything else of letters,
+ * digits, _ and - is an order number — boxoffice's own (23 digits) or one imported from the
+ * reference system (e.g. "ORD202412010001"). Anything else is not an order (404, as for an order
+ * that does not exist).
  */
 export function orderRefColumn(ref: string): "order_no" | "id" {
-  if (ORDER_NO.test(ref)) return "order_no";
   if (/^[1-9]\d{0,15}$/.test(ref)) return "id";
+  if (/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(ref)) return "order_no";
   throw notFound(`order ${ref}`);
 }

@@ -65,11 +65,15 @@ async function planSeated(ctx: AppContext, input: CreateOrderInput): Promise<Ord
   }
   const single = input.seatIds === undefined;
   const seatIds = input.seatIds ?? [input.seatId!];
-  if (input.bookingDate !== undefined) return await planHourly(ctx, input, seatIds);
   const { seats, areas } = await resolveSeats(ctx, seatIds, input.sessionId);
   if ([...areas.values()].some((a) => a.hourly)) {
-    throw invalid("bookingDate", "required: these seats are booked by the hour");
+    if (input.bookingDate === undefined) {
+      throw invalid("bookingDate", "required: these seats are booked by the hour");
+    }
+    return await planHourly(ctx, input, seatIds);
   }
+  // Not booked by the hour: bookingDate, bookingEndTime and bookingDuration are ignored, as the
+  // reference web client sends them with every seat order (like the prices it sends).
   const tiers = new Set(seats.map((s) => s.ticketId));
   if (tiers.size > 1) throw invalid("seatIds", "the seats belong to different tiers");
   const ticketId = seats[0].ticketId;

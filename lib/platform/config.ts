@@ -55,6 +55,12 @@ export interface Config {
    */
   jobLeaseSeconds: number;
   /**
+   * Requests this process works on at once; more are answered 503 at once (0: no limit). The
+   * default only bounds memory (a burst of 2,000 at once is still served, slowly); latency needs
+   * about sustained req/s x target latency.
+   */
+  maxInFlight: number;
+  /**
    * Group commit of creates (lib/orders/committer.ts): creates whose Redis reserve succeeded are
    * written together, up to `orderBatchMax` a transaction, a batch leaving at most
    * `orderBatchWaitMs` after its first order queued. Off: one transaction per create.
@@ -117,6 +123,11 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["JOBS", "false: do not register the cron jobs (default true)"],
   ["COMPENSATION_MAX_ATTEMPTS", "attempts before a compensation needs a human (default 8)"],
   ["JOB_LEASE_SECONDS", "lease of a running job, renewed while it runs (default 30)"],
+  [
+    "MAX_IN_FLIGHT",
+    "requests in flight per process before 503 + Retry-After (default 4096, 0: no limit; " +
+    "about sustained req/s x target latency keeps latency, e.g. 256)",
+  ],
   [
     "ORDER_BATCH",
     "false: one MySQL transaction per create instead of group commit (default true)",
@@ -201,6 +212,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     jobsEnabled: bool(read, "JOBS", true),
     compensationMaxAttempts: int(read, "COMPENSATION_MAX_ATTEMPTS", 8, 1, 100),
     jobLeaseSeconds: int(read, "JOB_LEASE_SECONDS", 30, 2, 3600),
+    maxInFlight: int(read, "MAX_IN_FLIGHT", 4096, 0, 1_000_000),
     orderBatch: bool(read, "ORDER_BATCH", true),
     orderBatchMax: int(read, "ORDER_BATCH_MAX", 64, 1, 1000),
     orderBatchWaitMs: int(read, "ORDER_BATCH_WAIT_MS", 1, 0, 1000),

@@ -41,6 +41,19 @@ export function redisKeys(prefix: string) {
     dedupOutcome: (sessionId: number, orderNo: string) =>
       `${session(sessionId)}:outcome:${orderNo}`,
 
+    // --- a session's waiting room (lua/queue-*.lua) ---
+    /** Sorted set userId → place (random < 1 before the opening, arrival number after). */
+    queueWaiting: (sessionId: number) => `${session(sessionId)}:queue:waiting`,
+    /** Sorted set userId → pass expiry (ms): the buyers admitted whose pass is still good. */
+    queueAdmitted: (sessionId: number) => `${session(sessionId)}:queue:admitted`,
+    /** Hash: token bucket (last, carry), arrival counter, admitted total, soldOut flag. */
+    queueState: (sessionId: number) => `${session(sessionId)}:queue:state`,
+    /**
+     * Hash epoch second → buyers admitted in that second, and "a<second>" → tickets left before
+     * that second's first admission (the last minute's are kept).
+     */
+    queueAdmits: (sessionId: number) => `${session(sessionId)}:queue:admits`,
+
     // --- a user's tokens and requests ---
     /** Present while a logged-out token (by jti) would still be valid. */
     revokedToken: (userId: number, jti: string) => `${user(userId)}:revoked:${jti}`,

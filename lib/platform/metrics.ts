@@ -22,20 +22,74 @@ const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Redis scripts run in well under a millisecond when healthy. */
 const SCRIPT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
-const httpRequests = new promClient.Counter({
-  name: "http_requests_total",
-  help: "HTTP requests answered, by method, route template and status",
-  labelNames: ["method", "route", "status"] as const,
-  registers: [registry],
-});
+// The two HTTP series are counted in plain maps and handed to prom-client only at scrape time:
+// prom-client's inc/observe validate and hash their labels on every call, a few per cent of a
+// cheap request's CPU. Same names, labels and exposition as prom-client's Counter and Histogram.
+interface HttpSeries {
+  method: string;
+  route: string;
+  byStatus: Map<number, number>;
+  /** Per bucket of HTTP_BUCKETS, then one for larger values (not cumulative). */
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+const httpSeries = new Map<string, HttpSeries>();
 
-const httpDuration = new promClient.Histogram({
-  name: "http_request_duration_seconds",
-  help: "Time from receiving a request to its reply, by method and route template",
-  labelNames: ["method", "route"] as const,
-  buckets: HTTP_BUCKETS,
-  registers: [registry],
-});
+type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
+/** A metric prom-client's registry can expose: what its own metrics' get() returns. */
+function customMetric(
+  name: string,
+  help: string,
+  type: "counter" | "histogram",
+  values: () => Sample[],
+) {
+  const metric = {
+    name,
+    help,
+    type,
+    aggregator: "sum",
+    get: () => ({ name, help, type, aggregator: "sum", values: values() }),
+    reset: () => httpSeries.clear(),
+  };
+  registry.registerMetric(metric as unknown as promClient.Metric);
+}
+
+customMetric(
+  "http_requests_total",
+  "HTTP requests answered, by method, route template and status",
+  "counter",
+  () =>
+    [...httpSeries.values()].flatMap((s) =>
+      [...s.byStatus].map(([status, value]) => ({
+        value,
+        labels: { method: s.method, route: s.route, status: String(status) },
+      }))
+    ),
+);
+
+customMetric(
+  "http_request_duration_seconds",
+  "Time from receiving a request to its reply, by method and route template",
+  "histogram",
+  () =>
+    [...httpSeries.values()].flatMap((s) => {
+      const name = "http_request_duration_seconds";
+      const labels = { method: s.method, route: s.route };
+      let acc = 0;
+      const out: Sample[] = HTTP_BUCKETS.map((le, i) => ({
+        value: acc += s.buckets[i],
+        labels: { le, ...labels },
+        metricName: `${name}_bucket`,
+      }));
+      out.push(
+        { value: s.count, labels: { le: "+Inf", ...labels }, metricName: `${name}_bucket` },
+        { value: s.sum, labels, metricName: `${name}_sum` },
+        { value: s.count, labels, metricName: `${name}_count` },
+      );
+      return out;
+    }),
+);
 
 export type OrderEvent = "created" | "paid" | "cancelled" | "expired";
 
@@ -94,6 +148,33 @@ const compensationBacklog = new promClient.Gauge({
   registers: [registry],
 });
 
+const queueWaiting = new promClient.Gauge({
+  name: "boxoffice_queue_waiting",
+  help: "Buyers waiting in a session's waiting room, as of this process's last admission step",
+  labelNames: ["session"] as const,
+  registers: [registry],
+});
+
+const queuePasses = new promClient.Gauge({
+  name: "boxoffice_queue_passes_active",
+  help: "Unexpired passes of a session's waiting room, as of this process's last admission step",
+  labelNames: ["session"] as const,
+  registers: [registry],
+});
+
+const queueAdmitted = new promClient.Counter({
+  name: "boxoffice_queue_admitted_total",
+  help: "Buyers admitted from a waiting room by this process's admission steps (rate() = per s)",
+  labelNames: ["session"] as const,
+  registers: [registry],
+});
+
+const shedRequests = new promClient.Counter({
+  name: "boxoffice_shed_requests_total",
+  help: "Requests answered 503 at once because MAX_IN_FLIGHT requests were in flight",
+  registers: [registry],
+});
+
 // No collectDefaultMetrics(): under Deno several of its Node.js gauges (event-loop lag among
 // them) read NaN; process-level numbers come from Deno's OpenTelemetry metrics instead.
 
@@ -115,8 +196,25 @@ export function recordHttpRequest(
   const template = route ?? "unmatched";
   // A client picks the method string: anything unknown is one series, not one per spelling.
   const label = KNOWN_METHODS.has(method) ? method : "OTHER";
-  httpRequests.inc({ method: label, route: template, status: String(status) });
-  httpDuration.observe({ method: label, route: template }, seconds);
+  const key = `${label} ${template}`;
+  let s = httpSeries.get(key);
+  if (!s) {
+    s = {
+      method: label,
+      route: template,
+      byStatus: new Map(),
+      buckets: new Array(HTTP_BUCKETS.length + 1).fill(0),
+      sum: 0,
+      count: 0,
+    };
+    httpSeries.set(key, s);
+  }
+  s.byStatus.set(status, (s.byStatus.get(status) ?? 0) + 1);
+  let i = 0;
+  while (i < HTTP_BUCKETS.length && seconds > HTTP_BUCKETS[i]) i++;
+  s.buckets[i]++;
+  s.sum += seconds;
+  s.count++;
 }
 
 /** An order was created, paid, cancelled (by the buyer or an admin) or expired unpaid. */
@@ -144,6 +242,22 @@ export function recordJobRun(job: string, outcome: "ok" | "failed" | "skipped"):
   jobRuns.inc({ job, outcome });
 }
 
+/** One admission step of a waiting room: what it admitted and the room's size after it. */
+export function recordQueueStep(
+  sessionId: number,
+  step: { admitted: number; waiting: number; passesActive: number },
+): void {
+  const session = String(sessionId);
+  if (step.admitted > 0) queueAdmitted.inc({ session }, step.admitted);
+  queueWaiting.set({ session }, step.waiting);
+  queuePasses.set({ session }, step.passesActive);
+}
+
+/** A request refused with 503 because the process had MAX_IN_FLIGHT requests in flight. */
+export function recordShedRequest(): void {
+  shedRequests.inc();
+}
+
 /** How long one Redis script call took. lib/platform/scripts.ts calls this for every `run`. */
 export function recordScriptSeconds(script: string, seconds: number): void {
   scriptSeconds.observe({ script }, seconds);
@@ -165,6 +279,22 @@ export async function timeScript<T>(script: string, fn: () => Promise<T>): Promi
  */
 export function setCompensationBacklogSource(source: BacklogSource | undefined): void {
   backlogSource = source;
+}
+
+// ------------------------------------------------------------------ reading
+
+/** One sample of a metric: histograms give `<name>_bucket` (with `le`), `_sum` and `_count`. */
+export interface MetricSample {
+  metricName?: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/** The current samples of one metric of this process (e.g. for a dashboard); [] if unknown. */
+export async function metricSamples(name: string): Promise<MetricSample[]> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return [];
+  return (await metric.get()).values as MetricSample[];
 }
 
 // ------------------------------------------------------------------ exposition

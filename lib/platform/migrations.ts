@@ -7,6 +7,8 @@ import m002 from "../../migrations/002_orders.sql" with { type: "text" };
 import m003 from "../../migrations/003_seats.sql" with { type: "text" };
 import m004 from "../../migrations/004_jobs.sql" with { type: "text" };
 import m005 from "../../migrations/005_hourly.sql" with { type: "text" };
+import m006 from "../../migrations/006_import_map.sql" with { type: "text" };
+import m007 from "../../migrations/007_queue.sql" with { type: "text" };
 import m008 from "../../migrations/008_buyer_limits.sql" with { type: "text" };
 import m009 from "../../migrations/009_column_fits.sql" with { type: "text" };
 
@@ -22,6 +24,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "003_seats.sql", sql: m003 },
   { version: 4, name: "004_jobs.sql", sql: m004 },
   { version: 5, name: "005_hourly.sql", sql: m005 },
+  { version: 6, name: "006_import_map.sql", sql: m006 },
+  { version: 7, name: "007_queue.sql", sql: m007 },
   { version: 8, name: "008_buyer_limits.sql", sql: m008 },
   { version: 9, name: "009_column_fits.sql", sql: m009 },
 ];

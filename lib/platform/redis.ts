@@ -11,7 +11,8 @@ export type RedisReply = string | number | null | RedisReply[];
 export interface Redis {
   /**
    * Sends one command. `routingKey` picks the cluster slot (any key the command touches); on a
-   * single server it is ignored.
+   * single server it is ignored. Without it a cluster routes by the argument after the command
+   * name, which is the key of SET, GET, DEL, MGET, HMGET and the like.
    */
   send<T extends RedisReply = RedisReply>(args: string[], routingKey?: string): Promise<T>;
   /** SCRIPT LOAD on every master; returns the SHA1. */
@@ -65,9 +66,44 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
       }
       return out;
     };
+    // node-redis follows MOVED/ASK but never notices on its own that a master died: until it
+    // reads the slot map again it keeps sending that master's slots to the dead node. So every
+    // command that fails for want of a node (or hears CLUSTERDOWN) asks for a fresh map, at
+    // most every REDISCOVER_MS; once the cluster has promoted a replica, the next map routes
+    // there and the 503s stop without a restart.
+    let lastRediscover = 0;
+    let seed = 0;
+    let refreshing: Promise<void> | undefined;
+    const rediscover = (): void => {
+      if (refreshing || Date.now() - lastRediscover < REDISCOVER_MS) return;
+      lastRediscover = Date.now();
+      const slots = (cluster as unknown as { _slots: ClusterSlots })._slots;
+      const nodes = options.clusterNodes!;
+      const startWith = { options: { url: `redis://${nodes[seed++ % nodes.length]}` } };
+      refreshing = slots.rediscover(startWith).catch(onError).finally(() => {
+        refreshing = undefined;
+      });
+    };
+    const sendOnce = <T>(args: string[], routingKey?: string) =>
+      guard<T>(
+        // A command sent to no slot in particular lands on a random master and, for a key of
+        // another master, bounces on MOVED until node-redis gives up (a 500).
+        () => cluster.sendCommand(routingKey ?? args[1], false, args, { timeout }),
+        rediscover,
+      );
     return {
-      send: (args, routingKey) =>
-        guard(() => cluster.sendCommand(routingKey, false, args, { timeout })),
+      send: async <T extends RedisReply>(args: string[], routingKey?: string) => {
+        try {
+          return await sendOnce<T>(args, routingKey);
+        } catch (e) {
+          // A command that never left (its node's connection is down) is safe to send again
+          // once the fresh slot map is in: the first request after a failover then succeeds.
+          const fresh = neverSent(e) ? refreshing : undefined;
+          if (!fresh) throw e;
+          await fresh;
+          return await sendOnce<T>(args, routingKey);
+        }
+      },
       loadScript: (source) =>
         guard(async () => (await forEachMaster((c) => c.scriptLoad(source)))[0]),
       deleteByPrefix: async (prefix) => {
@@ -125,6 +161,14 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
   };
 }
 
+/** Least time between two re-reads of a cluster's slot map. */
+const REDISCOVER_MS = 250;
+
+/** The part of node-redis's (untyped) slot map we call: re-read it from a node. */
+interface ClusterSlots {
+  rediscover(startWith: { options: { url: string } }): Promise<void>;
+}
+
 interface NodeClient {
   scriptLoad(source: string): Promise<string>;
   sendCommand(args: string[]): Promise<unknown>;
@@ -150,12 +194,19 @@ export function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
+/** node-redis refused to send the command: the node's connection is down or closing. */
+function neverSent(e: unknown): boolean {
+  const cause = (e as { cause?: unknown })?.cause;
+  return cause instanceof Error && /^The client is (offline|closed)$/.test(cause.message);
+}
+
 /** A reply error (the script ran and said no, or NOSCRIPT) is not an outage. */
 export function isReplyError(e: unknown): e is Error {
   return e instanceof ErrorReply;
 }
 
-async function guard<T>(fn: () => Promise<unknown>): Promise<T> {
+/** `onUnavailable`: called when the failure means a node cannot answer now. */
+async function guard<T>(fn: () => Promise<unknown>, onUnavailable?: () => void): Promise<T> {
   try {
     return await fn() as T;
   } catch (e) {
@@ -163,10 +214,12 @@ async function guard<T>(fn: () => Promise<unknown>): Promise<T> {
     if (isReplyError(e)) {
       // LOADING / MASTERDOWN / CLUSTERDOWN / TRYAGAIN are the server saying "not now".
       if (/^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY)/.test(e.message)) {
+        onUnavailable?.();
         throw unavailable("redis", e);
       }
       throw e;
     }
+    onUnavailable?.();
     throw unavailable("redis", e);
   }
 }

@@ -11,6 +11,8 @@ import confirm from "../../lua/confirm.lua" with { type: "text" };
 import countFailure from "../../lua/count-failure.lua" with { type: "text" };
 import holdBestSeats from "../../lua/hold-best-seats.lua" with { type: "text" };
 import holdSeats from "../../lua/hold-seats.lua" with { type: "text" };
+import queueJoin from "../../lua/queue-join.lua" with { type: "text" };
+import queueStep from "../../lua/queue-step.lua" with { type: "text" };
 import readSlots from "../../lua/read-slots.lua" with { type: "text" };
 import rebuildSession from "../../lua/rebuild-session.lua" with { type: "text" };
 import releaseHolds from "../../lua/release-holds.lua" with { type: "text" };
@@ -44,6 +46,8 @@ export const SCRIPT_FILES = {
   "renew-lease": renewLease,
   "adopt-reservation": adoptReservation,
   "hold-best-seats": holdBestSeats,
+  "queue-join": queueJoin,
+  "queue-step": queueStep,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

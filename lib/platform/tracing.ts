@@ -2,7 +2,8 @@
  * Traces, through Deno's built-in OpenTelemetry (`OTEL_DENO=true`; see the README). Deno makes
  * the HTTP server span of every request (continuing a W3C `traceparent`); this module ties the
  * request's `X-Trace-Id` to it and adds child spans for Redis scripts and MySQL statements.
- * With OpenTelemetry off, every function here is a cheap no-op around the work.
+ * With OpenTelemetry off (OTEL_DENO unset), every function here goes straight to the work: no
+ * context, no span objects, nothing per request but the trace id.
  *
  * The X-Trace-Id of a request is, in order: the client's `X-Trace-Id` when well-formed; else the
  * OpenTelemetry trace id (so a log line's traceId finds its trace); else the trace id of a valid
@@ -17,14 +18,30 @@ const GIVEN_TRACE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 const INVALID_TRACE = "00000000000000000000000000000000";
 
+/** Deno exports traces only with OTEL_DENO=true (read once: it cannot change in a process). */
+const OTEL_ON = (() => {
+  try {
+    return /^(true|1)$/i.test(Deno.env.get("OTEL_DENO") ?? "");
+  } catch {
+    return false; // no --allow-env: Deno cannot have been told either
+  }
+})();
+
 /** The X-Trace-Id of a request with these headers (see the module comment). */
 export function requestTraceId(headers: Headers): string {
   const given = headers.get("x-trace-id");
   if (given && GIVEN_TRACE_ID.test(given)) return given;
-  const active = trace.getActiveSpan()?.spanContext().traceId;
-  if (active && active !== INVALID_TRACE) return active;
-  const parent = TRACEPARENT.exec(headers.get("traceparent")?.trim().toLowerCase() ?? "");
-  if (parent && parent[1] !== INVALID_TRACE && parent[2] !== "0000000000000000") return parent[1];
+  if (OTEL_ON) {
+    const active = trace.getActiveSpan()?.spanContext().traceId;
+    if (active && active !== INVALID_TRACE) return active;
+  }
+  const traceparent = headers.get("traceparent");
+  if (traceparent) {
+    const parent = TRACEPARENT.exec(traceparent.trim().toLowerCase());
+    if (parent && parent[1] !== INVALID_TRACE && parent[2] !== "0000000000000000") {
+      return parent[1];
+    }
+  }
   return crypto.randomUUID().replaceAll("-", "");
 }
 
@@ -38,6 +55,7 @@ export async function traceRequest<T>(
   route: () => string | undefined,
   next: () => Promise<T>,
 ): Promise<T> {
+  if (!OTEL_ON) return await next();
   const span = trace.getActiveSpan();
   span?.setAttribute("boxoffice.trace_id", traceId);
   try {
@@ -57,6 +75,7 @@ export function inSpan<T>(
   attributes: Record<string, string | number>,
   fn: () => Promise<T>,
 ): Promise<T> {
+  if (!OTEL_ON) return fn();
   const traceId = context.active().getValue(TRACE_ID_KEY);
   return tracer.startActiveSpan(name, { attributes }, async (span) => {
     if (typeof traceId === "string") span.setAttribute("boxoffice.trace_id", traceId);

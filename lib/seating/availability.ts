@@ -34,9 +34,10 @@ export async function areaAvailability(
   const sellable = seats.filter((s) => !s.disabled);
   const slots = sellable.flatMap((seat) => hourStarts.map((h) => slotOf(seat.id, h)));
   const states = slots.length ? await readSlots(ctx, area.sessionId, slots) : [];
-  // Who booked: claims name orders; the caller's own bookings are looked up once.
+  // Who booked: claims name orders; the caller's own bookings are looked up once, on the
+  // primary (a lagging replica would not show a booking the caller has just made as theirs).
   const mineBooked = callerId === undefined ? new Set<string>() : new Set(
-    (await ctx.db.read.rows<{ slot: string }>(
+    (await ctx.db.rows<{ slot: string }>(
       `SELECT c.slot FROM seat_claims c JOIN orders o ON o.id = c.order_id
         WHERE c.session_id = ? AND o.user_id = ? AND c.seat_id IN (${
         sellable.map(() => "?").join(", ") || "NULL"

@@ -50,14 +50,19 @@ export async function releaseSlots(
   return released;
 }
 
-/** Holds seats of a seated session (`POST /api/seat/lock`). */
-export async function holdSeats(
+/**
+ * Holds seats of a seated session (`POST /api/seat/lock`). Seats of an hourly venue are handed
+ * to `onHourly` (the walk-in of hourly.ts) or, without it, refused.
+ */
+export async function holdSeats<T = never>(
   ctx: AppContext,
   userId: number,
   input: { sessionId?: number; seatIds: number[] },
-): Promise<HoldResult> {
+  onHourly?: () => Promise<T>,
+): Promise<HoldResult | T> {
   const { sessionId, seats, areas } = await resolveSeats(ctx, input.seatIds, input.sessionId);
   if ([...areas.values()].some((a) => a.hourly)) {
+    if (onHourly) return await onHourly();
     throw invalid("startTime", "required: these seats are booked by the hour (with hours)");
   }
   refuseDisabled(seats);

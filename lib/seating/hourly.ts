@@ -8,7 +8,8 @@ import { AppError, invalid } from "#lib/platform/errors.ts";
 import { INTERNET_CAFE } from "#lib/catalog/shows.ts";
 import { venueSettings } from "#lib/catalog/hourly_venues.ts";
 import { MAX_SEATS_PER_REQUEST, refuseDisabled, resolveSeats, type Seat } from "./areas.ts";
-import { holdSlots, releaseSlots } from "./holds.ts";
+import { holdSeats, holdSlots, releaseSlots } from "./holds.ts";
+import { serviceTimeZone, wallClock } from "#lib/platform/time.ts";
 import { checkWindow, describeSlot, type WindowFields } from "./hour_windows.ts";
 import { seatUnavailable } from "#lib/sale/replies.ts";
 import { slotOf } from "./slots.ts";
@@ -81,6 +82,60 @@ export async function holdWindow(ctx: AppContext, userId: number, input: HourlyR
     endTime: plan.window.end,
     expireTime,
   };
+}
+
+/** The start of the current hour on the venue's wall clock (the service's TIME_ZONE). */
+export function currentHourStart(now: number): Date {
+  const wall = wallClock(new Date(now), serviceTimeZone());
+  return new Date(now - (wall.minute * 60 + wall.second) * 1000 - (now % 1000));
+}
+
+/**
+ * POST /api/seat/lock: the seat-hours of `startTime` and `hours` when a start is given. Without
+ * one, seats of an hourly venue are a walk-in — held from the start of the current hour for
+ * `hours` (default 1, the shortest booking) and the reply says which window — and any other
+ * seats are held as such.
+ */
+export async function holdSeatsOrWindow(
+  ctx: AppContext,
+  userId: number,
+  input: { sessionId?: number; seatIds: number[]; startTime?: Date; hours?: number },
+) {
+  if (input.startTime !== undefined) {
+    return await holdWindow(ctx, userId, { ...input, start: input.startTime });
+  }
+  return await holdSeats(ctx, userId, input, () =>
+    holdWindow(ctx, userId, {
+      ...input,
+      start: currentHourStart(ctx.now()),
+      hours: input.hours ?? 1,
+    }));
+}
+
+/**
+ * POST /api/seat/release: the caller's holds on the seat-hours of `startTime` and `hours`; without
+ * a start, on an hourly venue, the caller's holds on those seats whatever their hours (a walk-in
+ * hold, or one the reference client does not know the hours of); other seats as such.
+ */
+export async function releaseSeatsOrWindow(
+  ctx: AppContext,
+  userId: number,
+  input: { sessionId?: number; seatIds: number[]; startTime?: Date; hours?: number },
+): Promise<true> {
+  if (input.startTime !== undefined) {
+    return await releaseWindow(ctx, userId, { ...input, start: input.startTime });
+  }
+  const { sessionId, seats, areas } = await resolveSeats(ctx, input.seatIds, input.sessionId);
+  let slots = seats.map((s) => String(s.id));
+  if ([...areas.values()].some((a) => a.hourly)) {
+    const key = ctx.keys.heldBy(sessionId, userId);
+    const held = await ctx.redis.send<string[]>(["ZRANGE", key, "0", "-1"], key);
+    const ids = new Set(slots);
+    slots = held.filter((slot) => ids.has(slot.split("@")[0]));
+    if (slots.length === 0) return true;
+  }
+  await releaseSlots(ctx, userId, sessionId, slots);
+  return true;
 }
 
 export async function releaseWindow(ctx: AppContext, userId: number, input: HourlyRequest) {

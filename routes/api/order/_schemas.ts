@@ -3,10 +3,17 @@ import { invalid } from "#lib/platform/errors.ts";
 import { z } from "#deps";
 import { TimeOut } from "#http/schemas.ts";
 
-/** An order number (23 digits) or the order's numeric id. */
-export const OrderRef = z.string().regex(/^\d{1,32}$/, "expected an order number or id").openapi({
-  example: "20261126120000123456001",
-});
+/**
+ * An order number (23 digits, or letters and digits for one imported from the reference
+ * system) or the order's numeric id (1-16 digits).
+ */
+export const OrderRef = z.string().regex(
+  /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/,
+  "expected an order number or id",
+)
+  .openapi({
+    example: "20261126120000123456001",
+  });
 
 export const PayType = z.number().int().min(1).max(3).openapi({
   description: "1 alipay, 2 wechat, 3 card",

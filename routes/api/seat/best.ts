@@ -1,6 +1,7 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
 import { Id, Time, TimeOut } from "#http/schemas.ts";
+import { requireQueuePass } from "#lib/queue/gate.ts";
 import { holdBestSeats } from "#lib/seating/best.ts";
 
 export const POST = defineRoute({
@@ -36,5 +37,8 @@ export const POST = defineRoute({
     endTime: TimeOut.optional(),
     expireTime: TimeOut,
   }).openapi("BestSeats"),
-  handler: ({ ctx, caller, body }) => holdBestSeats(ctx, caller.userId, body),
+  handler: async ({ ctx, caller, body, c }) => {
+    await requireQueuePass(ctx, caller, body.sessionId, c.req.header("x-queue-pass"));
+    return await holdBestSeats(ctx, caller.userId, body);
+  },
 });

@@ -1,7 +1,8 @@
 import { z } from "#deps";
 import { defineRoute } from "#http/route.ts";
-import { IdParam, Money, text, TicketRecord } from "#http/schemas.ts";
+import { IdParam, TicketRecord } from "#http/schemas.ts";
 import { deleteTicket, getTicket, updateTicket } from "#lib/catalog/tickets.ts";
+import { TicketChanges } from "./_schemas.ts";
 
 export const GET = defineRoute({
   summary: "One tier",
@@ -16,13 +17,7 @@ export const PUT = defineRoute({
   description: "totalStock may not go below what is locked or sold (409).",
   auth: "admin",
   params: z.object({ ticketId: IdParam }),
-  body: z.object({
-    name: text(1, 100).optional(),
-    price: Money.optional(),
-    totalStock: z.number().int().min(0).max(1_000_000).optional(),
-    limitCount: z.number().int().min(1).max(10).optional(),
-    status: z.number().int().min(0).max(1).optional(),
-  }),
+  body: TicketChanges,
   data: z.null(),
   handler: async ({ ctx, params, body }) => {
     await updateTicket(ctx, params.ticketId, body);

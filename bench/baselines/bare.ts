@@ -1,0 +1,53 @@
+/**
+ * The headroom check of every scenario: a bare Hono app on the same Deno that answers each
+ * request with canned bytes (the reply boxoffice gives to that route, captured or copied by the
+ * scenario) and echoes X-Trace-Id, as boxoffice does. No auth, no validation, no store. The same
+ * wrk flow against it must go at least twice as fast as against boxoffice, or the load generator
+ * (not boxoffice) may be what the figure measures.
+ *
+ *   PORT=... CANNED=replies.json deno run -A bench/baselines/bare.ts
+ *
+ * CANNED is a JSON array of `{method, path, status, body}`; `path` is a prefix of the URL's path,
+ * the first match wins.
+ */
+import { Hono } from "#deps";
+
+interface Canned {
+  method: string;
+  path: string;
+  status: number;
+  body: string;
+}
+
+const env = (name: string) => {
+  const v = Deno.env.get(name);
+  if (!v) throw new Error(`${name} is required`);
+  return v;
+};
+const canned = JSON.parse(await Deno.readTextFile(env("CANNED"))) as Canned[];
+const headers = (traceId: string | undefined) => ({
+  "content-type": "application/json; charset=utf-8",
+  "x-trace-id": traceId ?? "",
+});
+
+const app = new Hono();
+app.all("*", async (c) => {
+  if (c.req.path === "/api/health" && !canned.some((r) => r.path === "/api/health")) {
+    return c.json({ code: 200, message: "success", data: "up", success: true }); // startup probe
+  }
+  // Read the body as boxoffice does, so that a request costs both the same on the wire.
+  if (c.req.method !== "GET") await c.req.arrayBuffer();
+  const path = c.req.path;
+  const reply = canned.find((r) => r.method === c.req.method && path.startsWith(r.path));
+  if (!reply) return c.body("no canned reply", 404);
+  return c.body(reply.body, reply.status as 200, headers(c.req.header("x-trace-id")));
+});
+
+const server = Deno.serve(
+  { hostname: "127.0.0.1", port: Number(env("PORT")), onListen: () => console.log("listening") },
+  app.fetch,
+);
+Deno.addSignalListener("SIGTERM", async () => {
+  await server.shutdown();
+  Deno.exit(0);
+});
