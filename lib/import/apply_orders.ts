@@ -78,6 +78,14 @@ async function insertOrder(tx: Queryable, o: PlannedOrder, ids: OrderIds): Promi
   await insertItemsAndLog(tx, o, ids, orderId);
   if (o.status !== 0 && o.status !== 1) return orderId;
   await claimSeats(tx, ids, orderId);
+  // MySQL's per-buyer total of the tier (migration 008), which creates check against the limit.
+  // An imported buyer may hold more than the limit: they keep it, and buy no more.
+  await tx.exec(
+    `INSERT INTO buyer_tier_totals (user_id, ticket_id, quantity, limit_count) VALUES (?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE quantity = quantity + VALUES(quantity),
+                             limit_count = GREATEST(limit_count, quantity)`,
+    [ids.userId, ids.ticketId, o.quantity, o.quantity],
+  );
   await holdStock(tx, o, ids.ticketId);
   return orderId;
 }
