@@ -48,6 +48,9 @@ Deno.test("config: defaults", () => {
     jobsEnabled: true,
     compensationMaxAttempts: 8,
     jobLeaseSeconds: 30,
+    orderBatch: true,
+    orderBatchMax: 64,
+    orderBatchWaitMs: 1,
   });
 });
 
@@ -82,7 +85,13 @@ Deno.test("config: values that are read", () => {
     JOBS: "off",
     LOW_STOCK_RATIO: "1",
     DEDUP_WINDOW_SECONDS: "0",
+    ORDER_BATCH: "off",
+    ORDER_BATCH_MAX: "200",
+    ORDER_BATCH_WAIT_MS: "0",
   });
+  assert.equal(c.orderBatch, false);
+  assert.equal(c.orderBatchMax, 200);
+  assert.equal(c.orderBatchWaitMs, 0);
   assert.equal(c.port, 0);
   assert.equal(c.databaseUrl, "mariadb://u:p@db:3307/shop_1");
   assert.equal(c.databaseReadUrl, "mysql://r@replica/shop");
@@ -122,6 +131,7 @@ Deno.test("config: each bad value names its variable", () => {
     [{ TRUST_PROXY: "17" }, "TRUST_PROXY"],
     [{ TRUST_PROXY: "maybe" }, "TRUST_PROXY"],
     [{ JOBS: "disabled" }, "JOBS"],
+    [{ ORDER_BATCH: "sometimes" }, "ORDER_BATCH"],
     [{ ADMIN_USERNAME: "root" }, "ADMIN_PASSWORD"],
     [{ ADMIN_PASSWORD: "123456" }, "ADMIN_USERNAME"],
     [{ ADMIN_USERNAME: "root", ADMIN_PASSWORD: "123" }, "ADMIN_PASSWORD"],
@@ -152,6 +162,8 @@ Deno.test("config: every whole-number variable refuses text, fractions and its b
     ["TRUST_PROXY", 0, 16],
     ["REGISTER_MAX_PER_IP", 0, 1_000_000],
     ["MAX_IN_FLIGHT", 0, 1_000_000],
+    ["ORDER_BATCH_MAX", 1, 1000],
+    ["ORDER_BATCH_WAIT_MS", 0, 1000],
   ];
   for (const [name, min, max] of bounds) {
     for (const bad of ["abc", "1.5", "-1", "1e3", String(max + 1)]) {
