@@ -1,24 +1,30 @@
 --[[
 release: gives back what an unpaid order reserved (cancel, expiry, a failed create, a
 reservation whose order never reached MySQL). Idempotent: the reservation record is removed, so
-a second release of the same order finds nothing and changes nothing.
+a second release of the same order finds nothing and changes nothing. Only the buyer's own
+reservation is released: a caller naming another buyer (an order number that collided, a stale
+compensation) releases nothing.
 
 KEYS[1]  tier hash {total, locked, sold}
 KEYS[2]  tier buyers hash  userId -> tickets in active orders
 KEYS[3]  reservations hash orderNo -> JSON record (see reserve.lua)
 KEYS[4]  claims hash       slot -> "orderNo|p" / "orderNo|s"
 ARGV[1]  order number
+ARGV[2]  the order's buyer (user id)
 
 Returns  1  released
-         0  nothing reserved under this number (released before, or never reserved)
+         0  nothing reserved under this number for this buyer (released before, never
+            reserved, or reserved by another buyer)
         -1  the order is sold here: not released (a paid order keeps its tickets)
 ]]
 local order_no = ARGV[1]
 if order_no == nil or order_no == "" then return redis.error_reply("ERR bad order number") end
+if not tonumber(ARGV[2]) then return redis.error_reply("ERR bad user") end
 
 local raw = redis.call("HGET", KEYS[3], order_no)
 if not raw then return 0 end
 local r = cjson.decode(raw)
+if r.u ~= tonumber(ARGV[2]) then return 0 end
 if r.st ~= "p" then return -1 end
 
 if r.q > 0 then

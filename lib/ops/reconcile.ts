@@ -327,8 +327,9 @@ async function repairSession(
           "SELECT ticket_id FROM orders WHERE order_no = ?",
           [d.key],
         );
-        const ticketId = row?.ticket_id ?? (d.redis as { t: number }).t;
-        await releaseReservation(ctx, { orderNo: d.key, sessionId, ticketId });
+        const stray = d.redis as { t: number; u: number };
+        const ticketId = row?.ticket_id ?? stray.t;
+        await releaseReservation(ctx, { orderNo: d.key, sessionId, ticketId, userId: stray.u });
         repaired.released.push(d.key);
       } else if (d.kind === "hold-stray") {
         repaired.holdsDeleted += Number(await ctx.redis.send(["DEL", d.key], d.key));

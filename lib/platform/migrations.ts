@@ -8,6 +8,7 @@ import m003 from "../../migrations/003_seats.sql" with { type: "text" };
 import m004 from "../../migrations/004_jobs.sql" with { type: "text" };
 import m005 from "../../migrations/005_hourly.sql" with { type: "text" };
 import m009 from "../../migrations/009_column_fits.sql" with { type: "text" };
+import m010 from "../../migrations/010_order_instances.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "004_jobs.sql", sql: m004 },
   { version: 5, name: "005_hourly.sql", sql: m005 },
   { version: 9, name: "009_column_fits.sql", sql: m009 },
+  { version: 10, name: "010_order_instances.sql", sql: m010 },
 ];

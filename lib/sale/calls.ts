@@ -41,11 +41,13 @@ export type ReserveReply =
   | { outcome: "duplicate"; firstOrderNo: string }
   | { outcome: "refused"; refusal: Refusal };
 
-/** Where a reservation lives: enough to release or confirm it. */
+/** Where a reservation lives and whose it is: enough to release or confirm it. */
 export interface ReservationRef {
   orderNo: string;
   sessionId: number;
   ticketId: number;
+  /** The buyer: a release names them, and gives back nothing that is not theirs. */
+  userId: number;
 }
 
 /** lua/reserve.lua. */
@@ -127,7 +129,7 @@ export async function releaseScript(ctx: AppContext, ref: ReservationRef): Promi
   const code = await ctx.scripts.run<number>(
     "release",
     [k.tier(s, ref.ticketId), k.tierBuyers(s, ref.ticketId), k.reservations(s), k.claims(s)],
-    [ref.orderNo],
+    [ref.orderNo, ref.userId],
   );
   return code === RELEASE.RELEASED;
 }

@@ -145,13 +145,15 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
  * idempotent).
  */
 async function settleChangedSince(ctx: AppContext, sessionId: number, since: Date) {
-  const changed = await ctx.db.rows<{ order_no: string; ticket_id: number; status: number }>(
-    `SELECT order_no, ticket_id, status FROM orders
+  const changed = await ctx.db.rows<
+    { order_no: string; ticket_id: number; user_id: number; status: number }
+  >(
+    `SELECT order_no, ticket_id, user_id, status FROM orders
       WHERE session_id = ? AND updated_at >= ? AND status ${SETTLED_STATUSES_SQL}`,
     [sessionId, since],
   );
   for (const o of changed) {
-    const ref = { orderNo: o.order_no, sessionId, ticketId: o.ticket_id };
+    const ref = { orderNo: o.order_no, sessionId, ticketId: o.ticket_id, userId: o.user_id };
     if (o.status === ORDER_STATUS.PAID) await confirmScript(ctx, ref);
     else await releaseScript(ctx, ref);
   }
