@@ -24,7 +24,7 @@ import {
   recordFailedOutcome,
   START_OVER,
 } from "./dedup.ts";
-import { nextOrderNo } from "./order_numbers.ts";
+import { orderNumbers } from "./order_numbers.ts";
 import { type CreateOrderInput, type OrderPlan, planOrder } from "./plan.ts";
 import { isConstraintViolation, orderStatements } from "./statements.ts";
 
@@ -50,9 +50,12 @@ async function placeOrder(
     quantity: plan.quantity,
     slots: plan.slots,
   });
+  const numbers = await orderNumbers(ctx);
   for (let attempt = 0;; attempt++) {
-    const orderNo = nextOrderNo(ctx.now());
+    const orderNo = numbers.next(ctx.now());
     const reserved = await reserve(ctx, userId, orderNo, plan, dedup);
+    // The number is reserved by another order (nothing was written): draw the next one.
+    if (reserved.outcome === "already") continue;
     if (reserved.outcome === "duplicate") {
       const answer = await answerDuplicate(
         ctx,
@@ -65,7 +68,7 @@ async function placeOrder(
       if (answer === START_OVER) continue;
       return answer;
     }
-    const ref = { orderNo, sessionId: plan.facts.sessionId, ticketId: plan.facts.ticketId };
+    const ref = { orderNo, sessionId: plan.facts.sessionId, ticketId: plan.facts.ticketId, userId };
     try {
       await insertOrder(ctx, userId, orderNo, input, plan);
     } catch (e) {
@@ -140,7 +143,7 @@ async function compensate(
   ref: ReservationRef,
   e: unknown,
 ): Promise<string> {
-  const refusal = await refusalAfterReserve(ctx, userId, input, e);
+  const refusal = await refusalAfterReserve(ctx, userId, input, ref, e);
   if (dedup) {
     await recordFailedOutcome(ctx, userId, ref.sessionId, dedup.key, ref.orderNo, refusal);
   }
@@ -154,6 +157,7 @@ async function refusalAfterReserve(
   ctx: AppContext,
   userId: number,
   input: CreateOrderInput,
+  ref: ReservationRef,
   e: unknown,
 ): Promise<AppError | string> {
   if (isAppError(e)) return e;
@@ -167,6 +171,8 @@ async function refusalAfterReserve(
   }
   if (!isDbUnavailable(e)) {
     ctx.log.error("order insert failed", { error: e instanceof Error ? e.message : String(e) });
+    // Not an outage (a constraint, a value that does not fit): a bug, not a reason to retry.
+    return new AppError("INTERNAL", `order ${ref.orderNo} could not be saved`);
   }
   return unavailable("the database", e);
 }
