@@ -19,7 +19,7 @@ import { withBuiltSession } from "./session_rebuild.ts";
 export type { ReservationRef, ReserveInput } from "./calls.ts";
 
 export type ReserveResult =
-  | { outcome: "reserved"; available: number }
+  | { outcome: "reserved"; available: number; reservedAtUs: number }
   | { outcome: "already" }
   | { outcome: "duplicate"; firstOrderNo: string };
 
@@ -28,30 +28,34 @@ export type ReserveResult =
  * or UNAVAILABLE (503) when Redis cannot answer or the session cannot be rebuilt now.
  */
 export async function reserveStock(ctx: AppContext, input: ReserveInput): Promise<ReserveResult> {
-  const reply = await withBuiltSession(ctx, input.sessionId, () => reserveScript(ctx, input));
+  // An hourly booking (no stock, seat-hours) is held to the buyer's seat-hour cap.
+  const seatHourCap = input.quantity === 0 ? ctx.config.hourlyMaxSeatHours : undefined;
+  const call = { ...input, seatHourCap };
+  const reply = await withBuiltSession(ctx, input.sessionId, () => reserveScript(ctx, call));
   if (reply.outcome !== "refused") return reply;
   throw refusalError(reply.refusal, {
     kind: "order",
     ticketId: input.ticketId,
     limit: input.limit,
+    seatHourCap,
   });
 }
 
 /**
  * After the order's MySQL commit: puts its reservation back when Redis lost it in between (a
- * restart, then a rebuild that read MySQL before the commit). `reservedAt` is a time taken
- * before the reserve call. True when something was adopted.
+ * restart, then a rebuild that read MySQL before the commit). `reservedAtUs` is Redis's time of
+ * the reservation (the reserve's reply). True when something was adopted.
  */
 export async function adoptReservation(
   ctx: AppContext,
   input: AdoptInput,
-  reservedAt: number,
+  reservedAtUs: number,
 ): Promise<boolean> {
   // Not built: a rebuild now reads MySQL with this order; one under way may not have.
   return await withBuiltSession(
     ctx,
     input.sessionId,
-    () => adoptScript(ctx, input, reservedAt),
+    () => adoptScript(ctx, input, reservedAtUs),
     () => false,
   );
 }

@@ -40,6 +40,8 @@ Deno.test("config: defaults", () => {
     loginMaxFailuresPerIp: 50,
     loginWindowSeconds: 900,
     dedupWindowSeconds: 10,
+    hourlyMaxSeatHours: 240,
+    sessionKeysGraceSeconds: 86400,
     reconcileGraceSeconds: 120,
     trustProxyHops: 0,
     registerMaxPerIp: 0,
