@@ -44,7 +44,6 @@ async function placeOrder(
   input: CreateOrderInput,
   plan: OrderPlan,
 ): Promise<string> {
-  const reservedAt = ctx.now(); // before any reserve below (adoptReservation compares it)
   const dedup = dedupKeyFor(input.idempotencyKey, ctx.config.dedupWindowSeconds, {
     ticketId: plan.facts.ticketId,
     quantity: plan.quantity,
@@ -74,7 +73,7 @@ async function placeOrder(
     } catch (e) {
       return await compensate(ctx, userId, input, dedup, ref, e);
     }
-    await adopt(ctx, userId, ref, plan, reservedAt);
+    await adopt(ctx, userId, ref, plan, reserved.reservedAtUs);
     recordOrderEvent("created");
     return orderNo;
   }
@@ -118,12 +117,12 @@ async function adopt(
   userId: number,
   ref: ReservationRef,
   plan: OrderPlan,
-  reservedAt: number,
+  reservedAtUs: number,
 ): Promise<void> {
   // Stock counted: none for an hourly booking (its slots are "seatId@hour" seat-hours).
   const quantity = plan.slots.some((s) => s.includes("@")) ? 0 : plan.quantity;
   const reservation = { ...ref, userId, quantity, slots: plan.slots };
-  await adoptReservation(ctx, reservation, reservedAt).catch((e) =>
+  await adoptReservation(ctx, reservation, reservedAtUs).catch((e) =>
     ctx.log.warn("reservation not checked after commit", {
       orderNo: ref.orderNo,
       ...errorFields(e),
