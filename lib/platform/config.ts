@@ -38,6 +38,8 @@ export interface Config {
   hourlyMaxSeatHours: number;
   /** How long a session's sale state stays in Redis after the session ends. */
   sessionKeysGraceSeconds: number;
+  /** How long a tier found sold out is refused from process memory (0: always ask Redis). */
+  soldOutCacheMs: number;
   /** A reservation with no order row older than this is an orphan the reconciler releases. */
   reconcileGraceSeconds: number;
   /**
@@ -102,6 +104,10 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   [
     "HOURLY_MAX_SEAT_HOURS",
     "seat-hours a buyer may hold and have in unpaid orders per hourly session (default 240)",
+  ],
+  [
+    "SOLD_OUT_CACHE_MS",
+    "a tier found sold out is refused without Redis for this long (default 100; 0: off)",
   ],
   [
     "SESSION_KEYS_GRACE_SECONDS",
@@ -191,6 +197,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     dedupWindowSeconds: int(read, "DEDUP_WINDOW_SECONDS", 10, 0, 3600),
     hourlyMaxSeatHours: int(read, "HOURLY_MAX_SEAT_HOURS", 240, 1, 100_000),
     sessionKeysGraceSeconds: int(read, "SESSION_KEYS_GRACE_SECONDS", 86400, 60, 366 * 86400),
+    soldOutCacheMs: int(read, "SOLD_OUT_CACHE_MS", 100, 0, 10_000),
     reconcileGraceSeconds: int(read, "RECONCILE_GRACE_SECONDS", 120, 1, 86400),
     trustProxyHops: proxyHops(read),
     registerMaxPerIp: int(read, "REGISTER_MAX_PER_IP", 0, 0, 1_000_000),

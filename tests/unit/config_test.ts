@@ -42,6 +42,7 @@ Deno.test("config: defaults", () => {
     dedupWindowSeconds: 10,
     hourlyMaxSeatHours: 240,
     sessionKeysGraceSeconds: 86400,
+    soldOutCacheMs: 100,
     reconcileGraceSeconds: 120,
     trustProxyHops: 0,
     registerMaxPerIp: 0,
