@@ -7,18 +7,21 @@ KEYS[1]  ready marker of the session         (absent: state lost, rebuild first)
 KEYS[2]  claims hash       slot -> "orderNo|p" / "orderNo|s"
 KEYS[3]  disabled seats set
 KEYS[4..] one hold key per slot, in the order of the slots in ARGV
-KEYS[last] the buyer's hold index in this session (sorted set: slot, scored by its expiry), so
-         one buyer cannot hold a whole venue by holding 10 seats again and again
+KEYS[last-1] the buyer's hold index in this session (sorted set: slot, scored by its expiry),
+         so one buyer cannot hold a whole venue by holding 10 seats again and again
+KEYS[last] seat-hours hash userId -> seat-hours in unpaid orders (see reserve.lua)
 ARGV[1]  buyer's user id
 ARGV[2]  now, ms since the epoch
 ARGV[3]  hold lifetime in ms (positive)
-ARGV[4]  most slots the buyer may hold in this session at once (positive)
+ARGV[4]  most slots the buyer may hold in this session at once (positive), counting the
+         seat-hours of their unpaid hourly bookings (HOURLY_MAX_SEAT_HOURS)
 ARGV[5..] the slots, each "seatId" or "seatId@hour" (at most 240: 10 seats x 24 hours)
 
 Returns { code, detail }:
    1, expireAtMs           every slot is held by the buyer until expireAtMs
    0, 0                    NOT_READY
-  -2, slots held           LIMIT_EXCEEDED: the buyer would hold more than ARGV[4] (nothing held)
+  -2, slots had            LIMIT_EXCEEDED: the buyer would hold more than ARGV[4] (nothing held);
+                          slots had: held, and seat-hours in unpaid orders
   -3, "slot,slot"          SEAT_UNAVAILABLE: the slots in the way (nothing held)
 Errors   "ERR bad ..." when an argument is malformed (nothing written)
 Includes includes/slots (seat_of, slot_taken: the one "is this slot taken" rule)
@@ -30,14 +33,15 @@ local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local cap = tonumber(ARGV[4])
 local nslots = #ARGV - 4
-local held = KEYS[#KEYS]
+local held = KEYS[#KEYS - 1]
+local booked = KEYS[#KEYS]
 
 if not tonumber(user) then return redis.error_reply("ERR bad user") end
 if not now then return redis.error_reply("ERR bad time") end
 if not ttl or ttl <= 0 or ttl % 1 ~= 0 then return redis.error_reply("ERR bad lifetime") end
 if not cap or cap < 1 or cap % 1 ~= 0 then return redis.error_reply("ERR bad cap") end
 if nslots < 1 or nslots > 10 * 24 then return redis.error_reply("ERR bad slot count") end
-if #KEYS ~= 4 + nslots then return redis.error_reply("ERR bad slot keys") end
+if #KEYS ~= 5 + nslots then return redis.error_reply("ERR bad slot keys") end
 
 if redis.call("EXISTS", KEYS[1]) == 0 then return { 0, 0 } end
 
@@ -54,11 +58,12 @@ if #blocked > 0 then return { -3, table.concat(blocked, ",") } end
 
 -- Lapsed holds leave the index here; slots held already (an extension) do not count twice.
 redis.call("ZREMRANGEBYSCORE", held, "-inf", now)
-local count = redis.call("ZCARD", held)
+local had = redis.call("ZCARD", held) + tonumber(redis.call("HGET", booked, user) or "0")
+local count = had
 for i = 1, nslots do
   if not redis.call("ZSCORE", held, ARGV[4 + i]) then count = count + 1 end
 end
-if count > cap then return { -2, redis.call("ZCARD", held) } end
+if count > cap then return { -2, had } end
 
 local expire_at = now + ttl
 for i = 1, nslots do

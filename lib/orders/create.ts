@@ -24,7 +24,7 @@ import {
   recordFailedOutcome,
   START_OVER,
 } from "./dedup.ts";
-import { nextOrderNo } from "./order_numbers.ts";
+import { orderNumbers } from "./order_numbers.ts";
 import { type CreateOrderInput, type OrderPlan, planOrder } from "./plan.ts";
 import { isConstraintViolation, orderStatements } from "./statements.ts";
 
@@ -44,15 +44,17 @@ async function placeOrder(
   input: CreateOrderInput,
   plan: OrderPlan,
 ): Promise<string> {
-  const reservedAt = ctx.now(); // before any reserve below (adoptReservation compares it)
   const dedup = dedupKeyFor(input.idempotencyKey, ctx.config.dedupWindowSeconds, {
     ticketId: plan.facts.ticketId,
     quantity: plan.quantity,
     slots: plan.slots,
   });
+  const numbers = await orderNumbers(ctx);
   for (let attempt = 0;; attempt++) {
-    const orderNo = nextOrderNo(ctx.now());
+    const orderNo = numbers.next(ctx.now());
     const reserved = await reserve(ctx, userId, orderNo, plan, dedup);
+    // The number is reserved by another order (nothing was written): draw the next one.
+    if (reserved.outcome === "already") continue;
     if (reserved.outcome === "duplicate") {
       const answer = await answerDuplicate(
         ctx,
@@ -65,13 +67,13 @@ async function placeOrder(
       if (answer === START_OVER) continue;
       return answer;
     }
-    const ref = { orderNo, sessionId: plan.facts.sessionId, ticketId: plan.facts.ticketId };
+    const ref = { orderNo, sessionId: plan.facts.sessionId, ticketId: plan.facts.ticketId, userId };
     try {
       await insertOrder(ctx, userId, orderNo, input, plan);
     } catch (e) {
       return await compensate(ctx, userId, input, dedup, ref, e);
     }
-    await adopt(ctx, userId, ref, plan, reservedAt);
+    await adopt(ctx, userId, ref, plan, reserved.reservedAtUs);
     recordOrderEvent("created");
     return orderNo;
   }
@@ -115,12 +117,12 @@ async function adopt(
   userId: number,
   ref: ReservationRef,
   plan: OrderPlan,
-  reservedAt: number,
+  reservedAtUs: number,
 ): Promise<void> {
   // Stock counted: none for an hourly booking (its slots are "seatId@hour" seat-hours).
   const quantity = plan.slots.some((s) => s.includes("@")) ? 0 : plan.quantity;
   const reservation = { ...ref, userId, quantity, slots: plan.slots };
-  await adoptReservation(ctx, reservation, reservedAt).catch((e) =>
+  await adoptReservation(ctx, reservation, reservedAtUs).catch((e) =>
     ctx.log.warn("reservation not checked after commit", {
       orderNo: ref.orderNo,
       ...errorFields(e),
@@ -140,7 +142,7 @@ async function compensate(
   ref: ReservationRef,
   e: unknown,
 ): Promise<string> {
-  const refusal = await refusalAfterReserve(ctx, userId, input, e);
+  const refusal = await refusalAfterReserve(ctx, userId, input, ref, e);
   if (dedup) {
     await recordFailedOutcome(ctx, userId, ref.sessionId, dedup.key, ref.orderNo, refusal);
   }
@@ -154,6 +156,7 @@ async function refusalAfterReserve(
   ctx: AppContext,
   userId: number,
   input: CreateOrderInput,
+  ref: ReservationRef,
   e: unknown,
 ): Promise<AppError | string> {
   if (isAppError(e)) return e;
@@ -167,6 +170,8 @@ async function refusalAfterReserve(
   }
   if (!isDbUnavailable(e)) {
     ctx.log.error("order insert failed", { error: e instanceof Error ? e.message : String(e) });
+    // Not an outage (a constraint, a value that does not fit): a bug, not a reason to retry.
+    return new AppError("INTERNAL", `order ${ref.orderNo} could not be saved`);
   }
   return unavailable("the database", e);
 }

@@ -34,6 +34,12 @@ export interface Config {
   loginWindowSeconds: number;
   /** Identical creates from one buyer within this window return the first order (0: off). */
   dedupWindowSeconds: number;
+  /** Seat-hours one buyer may hold and have in unpaid orders per hourly session at once. */
+  hourlyMaxSeatHours: number;
+  /** How long a session's sale state stays in Redis after the session ends. */
+  sessionKeysGraceSeconds: number;
+  /** How long a tier found sold out is refused from process memory (0: always ask Redis). */
+  soldOutCacheMs: number;
   /** A reservation with no order row older than this is an orphan the reconciler releases. */
   reconcileGraceSeconds: number;
   /**
@@ -101,6 +107,18 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["LOGIN_MAX_FAILURES_PER_IP", "failed logins per client address per window (default 50)"],
   ["LOGIN_WINDOW_SECONDS", "the failed-login window (default 900)"],
   ["DEDUP_WINDOW_SECONDS", "identical creates within this window are one order (default 10)"],
+  [
+    "HOURLY_MAX_SEAT_HOURS",
+    "seat-hours a buyer may hold and have in unpaid orders per hourly session (default 240)",
+  ],
+  [
+    "SOLD_OUT_CACHE_MS",
+    "a tier found sold out is refused without Redis for this long (default 100; 0: off)",
+  ],
+  [
+    "SESSION_KEYS_GRACE_SECONDS",
+    "a session's sale state leaves Redis this long after the session ends (default 86400)",
+  ],
   [
     "RECONCILE_GRACE_SECONDS",
     "age after which a reservation without order is released (default 120)",
@@ -188,6 +206,9 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     loginMaxFailuresPerIp: int(read, "LOGIN_MAX_FAILURES_PER_IP", 50, 1, 100000),
     loginWindowSeconds: int(read, "LOGIN_WINDOW_SECONDS", 900, 1, 86400),
     dedupWindowSeconds: int(read, "DEDUP_WINDOW_SECONDS", 10, 0, 3600),
+    hourlyMaxSeatHours: int(read, "HOURLY_MAX_SEAT_HOURS", 240, 1, 100_000),
+    sessionKeysGraceSeconds: int(read, "SESSION_KEYS_GRACE_SECONDS", 86400, 60, 366 * 86400),
+    soldOutCacheMs: int(read, "SOLD_OUT_CACHE_MS", 100, 0, 10_000),
     reconcileGraceSeconds: int(read, "RECONCILE_GRACE_SECONDS", 120, 1, 86400),
     trustProxyHops: proxyHops(read),
     registerMaxPerIp: int(read, "REGISTER_MAX_PER_IP", 0, 0, 1_000_000),

@@ -26,6 +26,8 @@ export function redisKeys(prefix: string) {
     claims: (sessionId: number) => `${session(sessionId)}:claims`,
     /** Set of seat ids that are disabled (never sellable). */
     disabledSeats: (sessionId: number) => `${session(sessionId)}:disabled`,
+    /** Hash userId → seat-hours in the buyer's unpaid hourly bookings of the session. */
+    unpaidSeatHours: (sessionId: number) => `${session(sessionId)}:seat-hours`,
     /** Sorted set slot → hold expiry (ms): the slots one buyer holds in the session. */
     heldBy: (sessionId: number, userId: number) => `${session(sessionId)}:held:${userId}`,
     /** String "userId|expireAtMs" with a TTL: one buyer's hold on one slot. */
@@ -37,6 +39,11 @@ export function redisKeys(prefix: string) {
      */
     dedup: (sessionId: number, userId: number, key: string) =>
       `${session(sessionId)}:dedup:${userId}:${key}`,
+    /**
+     * Stands in for the dedup key of a create without one (never written): a script's keys are
+     * all real keys of the session's slot, as Redis Cluster requires.
+     */
+    noDedup: (sessionId: number, userId: number) => `${session(sessionId)}:dedup:${userId}:none`,
     /** Failed outcome of a deduplicated create, replayed to its duplicates for a short while. */
     dedupOutcome: (sessionId: number, orderNo: string) =>
       `${session(sessionId)}:outcome:${orderNo}`,

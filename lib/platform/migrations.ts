@@ -10,6 +10,7 @@ import m005 from "../../migrations/005_hourly.sql" with { type: "text" };
 import m006 from "../../migrations/006_import_map.sql" with { type: "text" };
 import m007 from "../../migrations/007_queue.sql" with { type: "text" };
 import m009 from "../../migrations/009_column_fits.sql" with { type: "text" };
+import m010 from "../../migrations/010_order_instances.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "006_import_map.sql", sql: m006 },
   { version: 7, name: "007_queue.sql", sql: m007 },
   { version: 9, name: "009_column_fits.sql", sql: m009 },
+  { version: 10, name: "010_order_instances.sql", sql: m010 },
 ];

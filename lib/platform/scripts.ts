@@ -20,6 +20,7 @@ import releaseLock from "../../lua/release-lock.lua" with { type: "text" };
 import release from "../../lua/release.lua" with { type: "text" };
 import renewLease from "../../lua/renew-lease.lua" with { type: "text" };
 import reserve from "../../lua/reserve.lua" with { type: "text" };
+import sessionKeys from "../../lua/includes/session_keys.lua" with { type: "text" };
 import slots from "../../lua/includes/slots.lua" with { type: "text" };
 import { spliceIncludes } from "./lua_includes.ts";
 import { timeScript } from "./metrics.ts";
@@ -30,6 +31,7 @@ import { isReplyError } from "./redis.ts";
 /** Include path (relative to `lua/`, no `.lua`) → snippet, as `@include` names it. */
 export const INCLUDE_SOURCES: Readonly<Record<string, string>> = {
   "includes/slots": slots,
+  "includes/session_keys": sessionKeys,
 };
 
 /** Script name (its file name in `lua/`) → source as written, includes not yet spliced. */

@@ -33,19 +33,27 @@ export interface ReserveInput {
   /** Name of the buyer's dedup key (an Idempotency-Key or a request fingerprint), if any. */
   dedupKey?: string;
   dedupTtlMs: number;
+  /**
+   * An hourly booking (quantity 0): most seat-hours the buyer may hold and have in unpaid orders
+   * of the session, this order's included.
+   */
+  seatHourCap?: number;
 }
 
 export type ReserveReply =
-  | { outcome: "reserved"; available: number }
+  /** `reservedAtUs`: Redis's time of the reservation (adopt-reservation.lua compares it). */
+  | { outcome: "reserved"; available: number; reservedAtUs: number }
   | { outcome: "already" }
   | { outcome: "duplicate"; firstOrderNo: string }
   | { outcome: "refused"; refusal: Refusal };
 
-/** Where a reservation lives: enough to release or confirm it. */
+/** Where a reservation lives and whose it is: enough to release or confirm it. */
 export interface ReservationRef {
   orderNo: string;
   sessionId: number;
   ticketId: number;
+  /** The buyer: a release names them, and gives back nothing that is not theirs. */
+  userId: number;
 }
 
 /** lua/reserve.lua. */
@@ -62,7 +70,8 @@ export async function reserveScript(
     k.reservations(s),
     k.claims(s),
     k.disabledSeats(s),
-    input.dedupKey ? k.dedup(s, input.userId, input.dedupKey) : "",
+    input.dedupKey ? k.dedup(s, input.userId, input.dedupKey) : k.noDedup(s, input.userId),
+    k.unpaidSeatHours(s),
     ...input.slots.map((slot) => k.hold(s, slot)),
     k.heldBy(s, input.userId),
   ];
@@ -72,14 +81,18 @@ export async function reserveScript(
     input.ticketId,
     input.quantity,
     input.limit,
-    ctx.now(),
-    input.dedupTtlMs,
+    input.seatHourCap ?? 0,
+    input.dedupKey ? input.dedupTtlMs : 0,
     ...input.slots,
   ];
-  const [code, detail] = await ctx.scripts.run<[number, number | string]>("reserve", keys, args);
+  const [code, detail, at] = await ctx.scripts.run<[number, number | string, number]>(
+    "reserve",
+    keys,
+    args,
+  );
   switch (code) {
     case RESERVE.RESERVED:
-      return { outcome: "reserved", available: Number(detail) };
+      return { outcome: "reserved", available: Number(detail), reservedAtUs: Number(at) };
     case RESERVE.ALREADY:
       return { outcome: "already" };
     case RESERVE.DUPLICATE:
@@ -97,11 +110,14 @@ export type AdoptInput = Pick<
   "orderNo" | "userId" | "sessionId" | "ticketId" | "quantity" | "slots"
 >;
 
-/** lua/adopt-reservation.lua: true when something was adopted. */
+/**
+ * lua/adopt-reservation.lua: true when something was adopted. `reservedAtUs` is Redis's time of
+ * the reservation (the reserve's reply).
+ */
 export async function adoptScript(
   ctx: AppContext,
   input: AdoptInput,
-  reservedAt: number,
+  reservedAtUs: number,
 ): Promise<boolean | NotBuilt> {
   const k = ctx.keys;
   const s = input.sessionId;
@@ -113,8 +129,9 @@ export async function adoptScript(
       k.tierBuyers(s, input.ticketId),
       k.reservations(s),
       k.claims(s),
+      k.unpaidSeatHours(s),
     ],
-    [input.orderNo, input.userId, input.ticketId, input.quantity, reservedAt, ...input.slots],
+    [input.orderNo, input.userId, input.ticketId, input.quantity, reservedAtUs, ...input.slots],
   );
   if (code === ADOPT.NOT_READY) return NOT_BUILT;
   return code === ADOPT.ADOPTED;
@@ -126,8 +143,14 @@ export async function releaseScript(ctx: AppContext, ref: ReservationRef): Promi
   const s = ref.sessionId;
   const code = await ctx.scripts.run<number>(
     "release",
-    [k.tier(s, ref.ticketId), k.tierBuyers(s, ref.ticketId), k.reservations(s), k.claims(s)],
-    [ref.orderNo],
+    [
+      k.tier(s, ref.ticketId),
+      k.tierBuyers(s, ref.ticketId),
+      k.reservations(s),
+      k.claims(s),
+      k.unpaidSeatHours(s),
+    ],
+    [ref.orderNo, ref.userId],
   );
   return code === RELEASE.RELEASED;
 }
@@ -138,7 +161,7 @@ export async function confirmScript(ctx: AppContext, ref: ReservationRef): Promi
   const s = ref.sessionId;
   const code = await ctx.scripts.run<number>(
     "confirm",
-    [k.tier(s, ref.ticketId), k.reservations(s), k.claims(s)],
+    [k.tier(s, ref.ticketId), k.reservations(s), k.claims(s), k.unpaidSeatHours(s)],
     [ref.orderNo],
   );
   return code === CONFIRM.CONFIRMED;
@@ -174,7 +197,7 @@ export interface HoldInput {
   sessionId: number;
   slots: string[];
   holdMs: number;
-  /** Most slots the buyer may hold in the session at once. */
+  /** Most slots the buyer may hold in the session at once (with seat-hours in unpaid orders). */
   cap: number;
 }
 
@@ -188,7 +211,11 @@ export async function holdSeatsScript(
   input: HoldInput,
 ): Promise<HoldReply | NotBuilt> {
   const { userId, sessionId, slots } = input;
-  const keys = [...slotKeys(ctx, sessionId, slots), ctx.keys.heldBy(sessionId, userId)];
+  const keys = [
+    ...slotKeys(ctx, sessionId, slots),
+    ctx.keys.heldBy(sessionId, userId),
+    ctx.keys.unpaidSeatHours(sessionId),
+  ];
   const args = [userId, ctx.now(), input.holdMs, input.cap, ...slots];
   const [code, detail] = await ctx.scripts.run<[number, number | string]>(
     "hold-seats",
@@ -235,6 +262,7 @@ export async function holdBestSeatsScript(
     k.disabledSeats(sid),
     ...input.seatIds.flatMap((id) => input.suffixes.map((x) => k.hold(sid, `${id}${x}`))),
     k.heldBy(sid, input.userId),
+    k.unpaidSeatHours(sid),
   ];
   const args: (string | number)[] = [
     input.userId,
@@ -294,6 +322,8 @@ export interface SessionState {
   reservations: Record<string, ReservationRecord>;
   claims: Record<string, string>;
   disabled: string[];
+  /** userId → seat-hours in the buyer's unpaid hourly bookings (their records, q 0). */
+  seatHours: Record<string, number>;
 }
 
 /** A reservation as lua/reserve.lua records it. */
@@ -312,12 +342,16 @@ export interface ReservationRecord {
   s: string[];
 }
 
-/** lua/rebuild-session.lua: false when the lock is not ours (nothing written). */
+/**
+ * lua/rebuild-session.lua: false when the lock is not ours (nothing written). The keys expire at
+ * `expiry.at` (ms since the epoch), and live at least `expiry.minMs` from now.
+ */
 export async function rebuildSessionScript(
   ctx: AppContext,
   sessionId: number,
   lock: { key: string; token: string },
   state: SessionState,
+  expiry: { at: number; minMs: number },
 ): Promise<boolean> {
   const keys = ctx.keys;
   const tierKeys = state.tiers.flatMap((t) => [
@@ -332,9 +366,10 @@ export async function rebuildSessionScript(
       keys.reservations(sessionId),
       keys.claims(sessionId),
       keys.disabledSeats(sessionId),
+      keys.unpaidSeatHours(sessionId),
       ...tierKeys,
     ],
-    [lock.token, JSON.stringify(state), ctx.now()],
+    [lock.token, JSON.stringify(state), expiry.at, expiry.minMs],
   );
   return code === REBUILD.REBUILT;
 }

@@ -13,6 +13,7 @@ import {
   rebuildSessionScript,
   releaseLockScript,
   releaseScript,
+  type ReservationRecord,
   type SessionState,
 } from "./calls.ts";
 import { NOT_BUILT, type NotBuilt } from "./replies.ts";
@@ -81,6 +82,7 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
     reservations: {},
     claims: {},
     disabled: [],
+    seatHours: {},
   };
   const byTier = new Map(state.tiers.map((t) => [t.id, t]));
   for (const b of buyers) {
@@ -106,12 +108,27 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
     state.claims[c.slot] = `${c.order_no}|${c.status === ORDER_STATUS.PAID ? "s" : "p"}`;
     state.reservations[c.order_no]?.s.push(c.slot);
   }
+  state.seatHours = unpaidSeatHours(Object.values(state.reservations));
   const disabled = await db.rows<{ id: number }>(
     "SELECT id FROM seats WHERE session_id = ? AND status = 0",
     [sessionId],
   );
   state.disabled = disabled.map((d) => String(d.id));
   return state;
+}
+
+/**
+ * Seat-hours per buyer in unpaid hourly bookings: the records that count no stock (q 0), one per
+ * slot, as reserve.lua counts them.
+ */
+export function unpaidSeatHours(records: Iterable<ReservationRecord>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) {
+    if (r.st === "p" && r.q === 0 && r.s.length) {
+      out[String(r.u)] = (out[String(r.u)] ?? 0) + r.s.length;
+    }
+  }
+  return out;
 }
 
 /**
@@ -125,9 +142,18 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
   const got = await ctx.redis.send(["SET", lock, token, "NX", "PX", String(LOCK_MS)], lock);
   if (got !== "OK") return await waitUntilReady(ctx, sessionId);
   try {
-    const since = new Date(ctx.now() - 1000);
+    // MySQL's clock, as orders' updated_at: this instance's own clock may be off.
+    const [{ since, end_time }] = await ctx.db.rows<{ since: Date; end_time: Date | null }>(
+      `SELECT NOW(3) - INTERVAL 1 SECOND AS since,
+              (SELECT end_time FROM sessions WHERE id = ?) AS end_time`,
+      [sessionId],
+    );
     const state = await readSessionState(ctx, sessionId);
-    await rebuildSessionScript(ctx, sessionId, { key: lock, token }, state);
+    const graceMs = ctx.config.sessionKeysGraceSeconds * 1000;
+    await rebuildSessionScript(ctx, sessionId, { key: lock, token }, state, {
+      at: (end_time?.getTime() ?? 0) + graceMs,
+      minMs: graceMs,
+    });
     await settleChangedSince(ctx, sessionId, since);
     ctx.log.info("session rebuilt", {
       sessionId,
@@ -145,13 +171,15 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
  * idempotent).
  */
 async function settleChangedSince(ctx: AppContext, sessionId: number, since: Date) {
-  const changed = await ctx.db.rows<{ order_no: string; ticket_id: number; status: number }>(
-    `SELECT order_no, ticket_id, status FROM orders
+  const changed = await ctx.db.rows<
+    { order_no: string; ticket_id: number; user_id: number; status: number }
+  >(
+    `SELECT order_no, ticket_id, user_id, status FROM orders
       WHERE session_id = ? AND updated_at >= ? AND status ${SETTLED_STATUSES_SQL}`,
     [sessionId, since],
   );
   for (const o of changed) {
-    const ref = { orderNo: o.order_no, sessionId, ticketId: o.ticket_id };
+    const ref = { orderNo: o.order_no, sessionId, ticketId: o.ticket_id, userId: o.user_id };
     if (o.status === ORDER_STATUS.PAID) await confirmScript(ctx, ref);
     else await releaseScript(ctx, ref);
   }

@@ -173,8 +173,8 @@ async function holdBestInArea(
   // Seats come from the database ordered by row, then seat number.
   const blocks = rankBlocks(seats, input.count, area.cols);
   const order = rankSeats(seats, area.cols);
-  // A buyer may hold up to 10 seats, or 10 seats for the longest window of an hourly venue.
-  const cap = hourStarts ? MAX_SEATS_PER_REQUEST * 24 : MAX_SEATS_PER_REQUEST;
+  // A buyer may hold up to 10 seats, or HOURLY_MAX_SEAT_HOURS held and booked unpaid.
+  const cap = hourStarts ? ctx.config.hourlyMaxSeatHours : MAX_SEATS_PER_REQUEST;
   const reply = await withBuiltSession(ctx, area.sessionId, () =>
     holdBestSeatsScript(ctx, {
       userId,
@@ -195,7 +195,7 @@ async function holdBestInArea(
   if (reply.outcome === "nothing-suitable") return null;
   if (reply.outcome === "refused") {
     recordSeatHold("over-limit");
-    throw refusalError(reply.refusal, { kind: "hold", cap });
+    throw refusalError(reply.refusal, { kind: "hold", cap, seatHours: !!hourStarts });
   }
   const picked = reply.seatIndices.map((i) => seats[i]);
   recordSeatHold("held", picked.length * suffixes.length);
