@@ -232,7 +232,10 @@ suite("jobs: reconcile finds each corruption, repair fixes it, audit agrees", as
       await redis(["HINCRBY", k.tier(b.sessionId, b.ticketId), "locked", "1"]);
       await redis(["HINCRBY", k.tierBuyers(b.sessionId, b.ticketId), String(buyers[1].id), "1"]);
     }
+    // A hold as hold-seats.lua makes one (with its entry in the session's hold index, where
+    // the sweep and reconcile find holds) that then lost its TTL.
     await redis(["SET", holdKey, `${buyers[2].id}|${Date.now() + 60_000}`]);
+    await redis(["ZADD", k.sessionHolds(b.sessionId), String(Date.now() + 60_000), "77"]);
     await redis(["HSET", k.claims(b.sessionId), "55", `${pendingB}|p`]);
     await redis(["SADD", k.disabledSeats(b.sessionId), "66"]);
     // Session idle: never used since Redis "lost" it.

@@ -19,14 +19,13 @@ const EXPIRE_WORKERS = 8;
 export const EXPIRE_BUDGET_MS = 40_000;
 
 export async function expireOrders(ctx: AppContext, signal: AbortSignal): Promise<JobCounts> {
-  const counts = { due: 0, expired: 0, failed: 0, batches: 0 };
+  const counts = { due: 0, expired: 0, failed: 0 };
   const started = Date.now();
   // An order that failed this run is not taken again by it (it is still due next run).
   const failed = new Set<string>();
   while (!signal.aborted && Date.now() - started < EXPIRE_BUDGET_MS) {
     const due = (await dueOrders(ctx)).filter((no) => !failed.has(no));
     if (due.length === 0) break;
-    counts.batches++;
     counts.due += due.length;
     let next = 0;
     const worker = async () => {
