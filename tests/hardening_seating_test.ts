@@ -13,6 +13,8 @@ import { connectRedis, MAX_COMMAND_ARGS } from "#lib/platform/redis.ts";
 import type { AppContext } from "#lib/platform/context.ts";
 import { isAppError } from "#lib/platform/errors.ts";
 import { reconcile } from "#lib/ops/reconcile.ts";
+import { readSessionState } from "#lib/sale/session_rebuild.ts";
+import { runJob } from "#lib/ops/jobs/runner.ts";
 import { wallClock } from "#lib/platform/time.ts";
 import { dropDatabase, suite, type TestEnv, testStores, uniqueName } from "./support/env.ts";
 import { spawnServer } from "./support/process.ts";
@@ -491,4 +493,72 @@ suite(
   },
   // Ten identical one-ticket orders of one buyer are ten orders here.
   { DEDUP_WINDOW_SECONDS: "0" },
+);
+
+suite(
+  "finding 8: seat-hours of bookings that are over leave the rebuild, reconcile and both stores",
+  async (_t, env) => {
+    const admin = await env.admin();
+    const cafe = await createCafe(envCall(env), admin.token, [[2, 2]]);
+    const [buyer] = await env.users(1);
+    const seats = await env.ctx.db.rows<{ id: number }>(
+      "SELECT id FROM seats WHERE area_id = ? ORDER BY id",
+      [cafe.areaIds[0]],
+    );
+    const book = async (seatId: number, date: string) => {
+      const res = await env.call<string>("POST", "/api/order/create", {
+        token: buyer.token,
+        body: { seatIds: [seatId], bookingDate: `${date} 10:00:00`, bookingDuration: 2 },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.data;
+    };
+    const soon = await book(seats[0].id, day(1));
+    const later = await book(seats[1].id, day(5));
+    for (const no of [soon, later]) {
+      const pay = await env.call("POST", `/api/order/pay/${no}`, { token: buyer.token });
+      assert.equal(pay.status, 200, JSON.stringify(pay.body));
+    }
+    const claimsOf = async () =>
+      (await env.ctx.db.rows<{ slot: string }>(
+        "SELECT slot FROM seat_claims WHERE session_id = ? ORDER BY slot",
+        [cafe.sessionId],
+      )).map((r) => r.slot);
+    const redisClaims = async () => {
+      const key = env.ctx.keys.claims(cafe.sessionId);
+      const flat = await env.ctx.redis.send<string[]>(["HKEYS", key], key);
+      return flat.sort();
+    };
+    assert.equal((await claimsOf()).length, 4);
+    // Three days on: the first booking is over, the second still ahead.
+    const realNow = env.ctx.now;
+    env.ctx.now = () => Date.now() + 3 * DAY_MS;
+    try {
+      const state = await readSessionState(env.ctx, cafe.sessionId);
+      const ahead = Object.keys(state.claims).sort();
+      assert.equal(ahead.length, 2, "the rebuild reads only bookings not over");
+      assert.ok(ahead.every((s) => s.startsWith(`${seats[1].id}@`)), ahead.join(","));
+      // Reconcile sees nothing to repair: Redis still has the old claims, both sides skip them.
+      const report = await reconcile(env.ctx, { repair: false });
+      assert.deepEqual(report.differences, []);
+      // (Tokens issued today are expired by then: the job runs as the cron would.)
+      const run = await runJob(env.ctx, "prune-past-hours", "cron");
+      assert.equal(run.outcome, "ok", JSON.stringify(run));
+      assert.deepEqual(run.counts, { rows: 2, claims: 2 });
+      assert.deepEqual(await claimsOf(), ahead);
+      assert.deepEqual(await redisClaims(), ahead);
+      // Nothing more to prune.
+      assert.deepEqual((await runJob(env.ctx, "prune-past-hours", "cron")).counts, {
+        rows: 0,
+        claims: 0,
+      });
+    } finally {
+      env.ctx.now = realNow;
+    }
+    // The order itself stays as it was.
+    const detail = await env.call<{ status: number }>("GET", `/api/order/${soon}`, {
+      token: buyer.token,
+    });
+    assert.equal(detail.body.data.status, 1);
+  },
 );

@@ -93,6 +93,7 @@ suite(
         "release-holds": "* * * * *",
         "reconcile": "*/5 * * * *",
         "retry-compensations": "* * * * *",
+        "prune-past-hours": "*/5 * * * *",
         "low-stock": "*/5 * * * *",
       });
       assert.ok(res.body.data.jobs.every((j) => j.lastRun === null));
@@ -149,7 +150,15 @@ suite(
     });
 
     await t.step("every job runs; job_runs keeps only the last 50 runs of a job", async () => {
-      for (const name of ["release-holds", "reconcile", "retry-compensations", "low-stock"]) {
+      for (
+        const name of [
+          "release-holds",
+          "reconcile",
+          "retry-compensations",
+          "prune-past-hours",
+          "low-stock",
+        ]
+      ) {
         const run = await runJob(env, admin, name);
         assert.equal(run.status, 200, `${name}: ${JSON.stringify(run.body)}`);
         assert.equal(run.body.data.outcome, "ok", name);
