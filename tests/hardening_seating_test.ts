@@ -10,6 +10,7 @@ import { gunzipSync } from "node:zlib";
 import { createApp } from "#http/app.ts";
 import { LIVE_CACHE_MS } from "#lib/seating/live_cache.ts";
 import { connectRedis, MAX_COMMAND_ARGS } from "#lib/platform/redis.ts";
+import { createDb } from "#lib/platform/db.ts";
 import type { AppContext } from "#lib/platform/context.ts";
 import { isAppError } from "#lib/platform/errors.ts";
 import { reconcile } from "#lib/ops/reconcile.ts";
@@ -157,6 +158,35 @@ Deno.test("finding 1: the Redis client recovers by itself from a timed-out or ov
     await redis.send(["DEL", key]).catch(() => {});
     await redis.close();
   }
+});
+
+Deno.test({
+  name: "finding 1: the MySQL pool recovers at once from a statement past its deadline",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const { databaseUrl } = await testStores();
+    const url = new URL(databaseUrl);
+    url.pathname = "/mysql";
+    // One connection: a timed-out statement left on it would hold up everything after it.
+    const db = createDb({ url: url.toString(), poolSize: 1, queryTimeoutMs: 300 });
+    try {
+      await assert.rejects(db.rows("SELECT SLEEP(3)"), (e) => isAppError(e) && e.status === 503);
+      let began = performance.now();
+      assert.deepEqual(await db.rows("SELECT 1 AS one"), [{ one: 1 }]);
+      assert.ok(performance.now() - began < 1000, "not queued behind the timed-out statement");
+      // The same inside a transaction: no ROLLBACK waiting behind the statement.
+      began = performance.now();
+      await assert.rejects(
+        db.tx((tx) => tx.rows("SELECT SLEEP(3)")),
+        (e) => isAppError(e) && e.status === 503,
+      );
+      assert.deepEqual(await db.rows("SELECT 2 AS two"), [{ two: 2 }]);
+      assert.ok(performance.now() - began < 1500, "the transaction's connection was dropped");
+    } finally {
+      await db.close();
+    }
+  },
 });
 
 Deno.test({
