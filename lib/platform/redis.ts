@@ -84,14 +84,10 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
       }
       return out;
     };
+    const withDeadline = deadlines(timeout);
     return {
       send: (args, routingKey) =>
-        guard(() =>
-          withDeadline(
-            () => cluster.sendCommand(routingKey, false, checkSize(args), { timeout }),
-            timeout,
-          )
-        ),
+        guard(() => withDeadline(() => cluster.sendCommand(routingKey, false, checkSize(args)))),
       loadScript: (source) =>
         guard(async () => (await forEachMaster((c) => c.scriptLoad(source)))[0]),
       deleteByPrefix: async (prefix) => {
@@ -151,7 +147,6 @@ async function recoveringClient(
       socket,
       disableOfflineQueue: true,
       commandsQueueMaxLength: QUEUE_MAX,
-      commandOptions: { timeout },
     });
     c.on("error", onError);
     return c;
@@ -180,11 +175,12 @@ async function recoveringClient(
       // already gone
     }
   };
+  const withDeadline = deadlines(timeout);
   return {
     current: () => client,
     send(args: string[]): Promise<unknown> {
       const on = client;
-      return withDeadline(() => on.sendCommand(checkSize(args)), timeout, () => replace(on));
+      return withDeadline(() => on.sendCommand(checkSize(args)), () => replace(on));
     },
     async close() {
       closed = true;
@@ -195,22 +191,50 @@ async function recoveringClient(
 }
 
 /**
- * Runs a command with a deadline that holds once it is written too: 503 when it passes, after
- * `onLate` (the connection behind it is replaced). A reply that comes later is dropped.
+ * Deadlines of in-flight commands, watched by one timer (while any is in flight) rather than one
+ * timer per command: the hot path pays a Set insert and delete. A command past its deadline —
+ * written or not — fails with 503 after `onLate` (its connection is replaced); a reply that comes
+ * later is dropped. Deadlines are met within a quarter of their length.
  */
-function withDeadline<T>(run: () => Promise<T>, ms: number, onLate?: () => void): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const sent = run();
-  return Promise.race([
-    sent,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        sent.catch(() => {});
-        onLate?.();
-        reject(unavailable("redis (command timed out)"));
-      }, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+export function deadlines(ms: number) {
+  const inflight = new Set<{ due: number; late: () => void }>();
+  const tick = Math.max(10, Math.min(250, Math.floor(ms / 4)));
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const check = () => {
+    const now = Date.now();
+    // Insertion order is deadline order: stop at the first that is not due.
+    for (const p of inflight) {
+      if (p.due > now) break;
+      inflight.delete(p);
+      p.late();
+    }
+    if (inflight.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  return <T>(run: () => Promise<T>, onLate?: () => void): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const sent = run();
+      const p = {
+        due: Date.now() + ms,
+        late: () => {
+          sent.catch(() => {});
+          onLate?.();
+          reject(unavailable("redis (command timed out)"));
+        },
+      };
+      inflight.add(p);
+      if (timer === undefined) {
+        const t = setInterval(check, tick);
+        Deno.unrefTimer(t);
+        timer = t;
+      }
+      sent.then(
+        (v) => inflight.delete(p) && resolve(v),
+        (e) => inflight.delete(p) && reject(e),
+      );
+    });
 }
 
 /** A command too large to send: a caller's bug (every read is capped), not an outage. */
