@@ -9,8 +9,9 @@ KEYS[1]  ready marker of the session         (absent: state lost, rebuild first)
 KEYS[2]  claims hash       slot -> "orderNo|p" / "orderNo|s"
 KEYS[3]  disabled seats set
 KEYS[4..3+S*H] the hold key of every slot: seat i (1..S), hour j (1..H) at 3 + (i-1)*H + j
-KEYS[last-1] the buyer's hold index in this session (sorted set: slot, scored by its expiry)
-KEYS[last] seat-hours hash userId -> seat-hours in unpaid orders (see reserve.lua)
+KEYS[4+S*H] the buyer's hold index in this session (sorted set: slot, scored by its expiry)
+KEYS[5+S*H] the session's hold index (see hold-seats.lua)
+KEYS[6+S*H] seat-hours hash userId -> seat-hours in unpaid orders (see reserve.lua)
 ARGV[1]  buyer's user id
 ARGV[2]  now, ms since the epoch
 ARGV[3]  hold lifetime in ms (positive)
@@ -46,7 +47,8 @@ local count = tonumber(ARGV[5])
 local adjacent = ARGV[6] == "1"
 local S = tonumber(ARGV[7])
 local H = tonumber(ARGV[8])
-local held = KEYS[#KEYS - 1]
+local held = KEYS[#KEYS - 2]
+local index = KEYS[#KEYS - 1]
 local booked = KEYS[#KEYS]
 
 if not tonumber(user) then return redis.error_reply("ERR bad user") end
@@ -57,7 +59,7 @@ if not count or count < 1 or count > 10 or count % 1 ~= 0 then
   return redis.error_reply("ERR bad count")
 end
 if not S or S < 0 or not H or H < 1 or H > 24 then return redis.error_reply("ERR bad sizes") end
-if #KEYS ~= 5 + S * H then return redis.error_reply("ERR bad slot keys") end
+if #KEYS ~= 6 + S * H then return redis.error_reply("ERR bad slot keys") end
 
 if redis.call("EXISTS", KEYS[1]) == 0 then return { 0, 0 } end
 
@@ -154,8 +156,12 @@ for _, i in ipairs(picked) do
   for j = 1, H do
     redis.call("SET", KEYS[3 + (i - 1) * H + j], user .. "|" .. expire_at, "PX", ttl)
     redis.call("ZADD", held, expire_at, id[i] .. suffix[j])
+    redis.call("ZADD", index, expire_at, id[i] .. suffix[j])
   end
   out[#out + 1] = i
 end
 redis.call("PEXPIRE", held, ttl)
+-- As hold-seats.lua keeps the session's index: lapsed entries go after 10 minutes.
+redis.call("ZREMRANGEBYSCORE", index, "-inf", string.format("%d", now - 600000))
+redis.call("PEXPIRE", index, ttl + 600000)
 return out

@@ -28,7 +28,7 @@ import {
   type ReservationRecord,
 } from "#lib/sale/session_rebuild.ts";
 import { releaseReservation } from "#lib/sale/stock_gate.ts";
-import { strayHoldReason } from "#lib/seating/slots.ts";
+import { parseSlot, strayHoldReason } from "#lib/seating/slots.ts";
 import {
   type ExpectedSession,
   expectedSession,
@@ -270,7 +270,10 @@ async function compareTier(
   if (Object.keys(mysql).length) add("buyers", want.id, mysql, redis);
 }
 
-/** The claims hash, slot by slot; returns it as Redis has it. */
+/**
+ * The claims hash, slot by slot; returns it as Redis has it. Seat-hours that are over are left
+ * out on both sides: history, which the prune-past-hours job takes out of both stores.
+ */
 async function compareClaims(
   ctx: AppContext,
   sessionId: number,
@@ -278,7 +281,9 @@ async function compareClaims(
   add: AddDifference,
 ): Promise<Record<string, string>> {
   const got = await hashOf(ctx, ctx.keys.claims(sessionId));
+  const now = ctx.now();
   for (const slot of new Set([...Object.keys(want), ...Object.keys(got)])) {
+    if (hourIsOver(slot, now)) continue;
     if (want[slot] !== got[slot]) add("claim", slot, want[slot] ?? null, got[slot] ?? null);
   }
   return got;
@@ -297,6 +302,14 @@ async function compareSeatHours(
     if (m !== r) add("seat-hours", u, m, r);
   }
 }
+
+/** A seat-hour whose hour has ended (a seat, with no hour, never is). */
+function hourIsOver(slot: string, now: number): boolean {
+  const hourStart = parseSlot(slot)?.hourStart;
+  return hourStart !== null && hourStart !== undefined && hourStart + HOUR_MS <= now;
+}
+
+const HOUR_MS = 3_600_000;
 
 /** The disabled seats set; returns it as Redis has it. */
 async function compareDisabled(

@@ -23,6 +23,8 @@ export interface Config {
   adminUsername?: string;
   adminPassword?: string;
   seatHoldSeconds: number;
+  /** Most seat-hours one `GET /api/seat/availability` reads (seats × hours); more is a 400. */
+  availabilityMaxSlots: number;
   orderPaySeconds: number;
   timeZone: string;
   /** Undefined: no CORS headers (outside demo) or any localhost origin (demo). */
@@ -98,6 +100,10 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["ADMIN_USERNAME", "with ADMIN_PASSWORD: create or update this admin at boot"],
   ["ADMIN_PASSWORD", "the admin's password (6-72 characters)"],
   ["SEAT_HOLD_SECONDS", "how long a seat hold lasts (default 300)"],
+  [
+    "AVAILABILITY_MAX_SLOTS",
+    "most seat-hours (seats × hours) one availability request reads (default 10000)",
+  ],
   ["ORDER_PAY_SECONDS", "how long an unpaid order lasts (default 900)"],
   ["TIME_ZONE", "IANA zone of zone-less times and of replies (default UTC)"],
   ["CORS_ORIGINS", "comma-separated allowed origins, * for any"],
@@ -197,6 +203,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     adminUsername,
     adminPassword: adminPassword || undefined,
     seatHoldSeconds: int(read, "SEAT_HOLD_SECONDS", 300, 1, 86400),
+    availabilityMaxSlots: int(read, "AVAILABILITY_MAX_SLOTS", 10_000, 24, 100_000),
     orderPaySeconds: int(read, "ORDER_PAY_SECONDS", 900, 1, 7 * 86400),
     timeZone,
     corsOrigins: read("CORS_ORIGINS")?.split(",").map((s) => s.trim()).filter(Boolean),

@@ -30,6 +30,11 @@ export function redisKeys(prefix: string) {
     unpaidSeatHours: (sessionId: number) => `${session(sessionId)}:seat-hours`,
     /** Sorted set slot → hold expiry (ms): the slots one buyer holds in the session. */
     heldBy: (sessionId: number, userId: number) => `${session(sessionId)}:held:${userId}`,
+    /**
+     * Sorted set slot → hold expiry (ms): every hold of the session, so readers and sweeps find
+     * them without a key per seat or a keyspace SCAN (lua/hold-seats.lua keeps it).
+     */
+    sessionHolds: (sessionId: number) => `${session(sessionId)}:holds`,
     /** String "userId|expireAtMs" with a TTL: one buyer's hold on one slot. */
     hold: (sessionId: number, slot: string) => `${session(sessionId)}:hold:${slot}`,
     /**

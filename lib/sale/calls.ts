@@ -167,7 +167,7 @@ export async function confirmScript(ctx: AppContext, ref: ReservationRef): Promi
   return code === CONFIRM.CONFIRMED;
 }
 
-/** The keys read-slots.lua and hold-seats.lua start with: session state, then one hold per slot. */
+/** The keys hold-seats.lua starts with: session state, then one hold per slot. */
 function slotKeys(ctx: AppContext, sessionId: number, slots: string[]): string[] {
   const k = ctx.keys;
   return [
@@ -184,10 +184,16 @@ export async function readSlotsScript(
   sessionId: number,
   slots: string[],
 ): Promise<(string | number)[] | NotBuilt> {
+  const k = ctx.keys;
   const reply = await ctx.scripts.run<(string | number)[]>(
     "read-slots",
-    slotKeys(ctx, sessionId, slots),
-    slots,
+    [
+      k.sessionReady(sessionId),
+      k.claims(sessionId),
+      k.disabledSeats(sessionId),
+      k.sessionHolds(sessionId),
+    ],
+    [ctx.now(), k.hold(sessionId, ""), ...slots],
   );
   return reply[0] === READ_SLOTS.NOT_READY ? NOT_BUILT : reply;
 }
@@ -214,6 +220,7 @@ export async function holdSeatsScript(
   const keys = [
     ...slotKeys(ctx, sessionId, slots),
     ctx.keys.heldBy(sessionId, userId),
+    ctx.keys.sessionHolds(sessionId),
     ctx.keys.unpaidSeatHours(sessionId),
   ];
   const args = [userId, ctx.now(), input.holdMs, input.cap, ...slots];
@@ -262,6 +269,7 @@ export async function holdBestSeatsScript(
     k.disabledSeats(sid),
     ...input.seatIds.flatMap((id) => input.suffixes.map((x) => k.hold(sid, `${id}${x}`))),
     k.heldBy(sid, input.userId),
+    k.sessionHolds(sid),
     k.unpaidSeatHours(sid),
   ];
   const args: (string | number)[] = [
@@ -306,6 +314,7 @@ export async function releaseHoldsScript(
   const keys = [
     ...slots.map((slot) => ctx.keys.hold(sessionId, slot)),
     ctx.keys.heldBy(sessionId, userId),
+    ctx.keys.sessionHolds(sessionId),
   ];
   return await ctx.scripts.run<number>("release-holds", keys, [userId, ...slots]);
 }

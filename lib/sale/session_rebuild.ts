@@ -47,10 +47,10 @@ export async function withBuiltSession<T>(
 export async function readSessionState(ctx: AppContext, sessionId: number): Promise<SessionState> {
   // One transaction: every read sees the same snapshot (InnoDB's consistent read), so an order
   // committed in between is in all of them or in none (then adopt-reservation.lua adds it).
-  return await ctx.db.tx((db) => readSnapshot(db, sessionId));
+  return await ctx.db.tx((db) => readSnapshot(db, sessionId, new Date(ctx.now())));
 }
 
-async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionState> {
+async function readSnapshot(db: Queryable, sessionId: number, now: Date): Promise<SessionState> {
   const tiers = await db.rows<{ id: number; total: number; locked: number; sold: number }>(
     `SELECT t.id, st.total_stock AS total, st.locked_stock AS locked, st.sold_stock AS sold
        FROM tickets t JOIN ticket_stock st ON st.ticket_id = t.id
@@ -99,10 +99,12 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
       s: [],
     };
   }
+  // Seat-hours of bookings that are over are history, not sale state (the prune-past-hours job
+  // drops their rows): only seats, and bookings not over yet.
   const claims = await db.rows<{ slot: string; order_no: string; status: number }>(
     `SELECT c.slot, o.order_no, o.status FROM seat_claims c JOIN orders o ON o.id = c.order_id
-      WHERE c.session_id = ?`,
-    [sessionId],
+      WHERE c.session_id = ? AND (o.booking_end IS NULL OR o.booking_end > ?)`,
+    [sessionId, now],
   );
   for (const c of claims) {
     state.claims[c.slot] = `${c.order_no}|${c.status === ORDER_STATUS.PAID ? "s" : "p"}`;

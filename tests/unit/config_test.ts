@@ -31,6 +31,7 @@ Deno.test("config: defaults", () => {
     adminUsername: undefined,
     adminPassword: undefined,
     seatHoldSeconds: 300,
+    availabilityMaxSlots: 10_000,
     orderPaySeconds: 900,
     timeZone: "UTC",
     corsOrigins: undefined,
