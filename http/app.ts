@@ -13,10 +13,19 @@ import { requestTraceId, traceRequest } from "#lib/platform/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
 import { clientAddress } from "./client_address.ts";
 import { cors } from "./cors.ts";
-import { errorResponse, errorSchema, successBody, successSchema } from "./envelope.ts";
+import {
+  acceptsGzip,
+  errorResponse,
+  errorSchema,
+  successBody,
+  successBytes,
+  successGzip,
+  successSchema,
+} from "./envelope.ts";
 import { parseInput } from "./input.ts";
 import { checkRepliesFromEnv, replyMismatch } from "./reply_check.ts";
 import { shedLoad } from "./shed.ts";
+import { JsonText } from "#lib/platform/json_text.ts";
 import type { AnyRoute, HonoEnv, ManifestEntry, Method } from "./route.ts";
 import { METHODS } from "./route.ts";
 
@@ -174,6 +183,19 @@ function register(
     };
     if (route.kind === "raw") return await route.handler(handlerInput);
     const data = await route.handler(handlerInput);
+    if (data instanceof JsonText && !checkReplies) {
+      // Pre-rendered data: its bytes (and, for a reply many requests share, its gzip) made once.
+      const type = { "content-type": "application/json; charset=utf-8" };
+      if (!data.shared) return c.body(successBytes(data), 200, type);
+      if (acceptsGzip(c.req.header("accept-encoding"))) {
+        return c.body(successGzip(data), 200, {
+          ...type,
+          "content-encoding": "gzip",
+          vary: "Accept-Encoding",
+        });
+      }
+      return c.body(successBytes(data), 200, { ...type, vary: "Accept-Encoding" });
+    }
     const body = successBody(data, ctx.config.timeZone);
     if (checkReplies) {
       const why = replyMismatch(route.data, body);

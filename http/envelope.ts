@@ -4,6 +4,7 @@
  * failure `{code: <status>, message, data: null, success: false, error: "UPPER_SNAKE"}`.
  * Dates anywhere in `data` are written as ISO-8601 with the offset of the service's time zone.
  */
+import { gzipSync } from "node:zlib";
 import { z } from "#deps";
 import { AppError } from "#lib/platform/errors.ts";
 import { JsonText } from "#lib/platform/json_text.ts";
@@ -14,6 +15,44 @@ export function successBody(data: unknown, timeZone: string): string {
     return `{"code":200,"message":"success","data":${data.text},"success":true}`;
   }
   return stringify({ code: 200, message: "success", data: data ?? null, success: true }, timeZone);
+}
+
+const encoded = new WeakMap<JsonText, Uint8Array<ArrayBuffer>>();
+
+/**
+ * The success envelope around pre-rendered data, as UTF-8 bytes, encoded once per JsonText: a
+ * reply a handler serves again and again (a cached seat layout) costs no encoding after the
+ * first time.
+ */
+export function successBytes(data: JsonText): Uint8Array<ArrayBuffer> {
+  let bytes = encoded.get(data);
+  if (!bytes) encoded.set(data, bytes = new TextEncoder().encode(successBody(data, "UTC")));
+  return bytes;
+}
+
+const compressed = new WeakMap<JsonText, Uint8Array<ArrayBuffer>>();
+
+/** successBytes gzipped, once per JsonText (a 178 kB layout of 1,000 seats is about 10 kB). */
+export function successGzip(data: JsonText): Uint8Array<ArrayBuffer> {
+  let bytes = compressed.get(data);
+  if (!bytes) {
+    const z = gzipSync(successBytes(data), { level: 4 });
+    compressed.set(
+      data,
+      bytes = new Uint8Array(z.buffer, z.byteOffset, z.byteLength) as Uint8Array<ArrayBuffer>,
+    );
+  }
+  return bytes;
+}
+
+/** Does an Accept-Encoding header take gzip (and not refuse it with q=0)? */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(",").some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(";");
+    if (coding.trim() !== "gzip" && coding.trim() !== "*") return false;
+    return !params.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/.test(p));
+  });
 }
 
 export function errorBody(e: AppError): string {

@@ -9,11 +9,14 @@ KEYS[1]  ready marker of the session         (absent: state lost, rebuild first)
 KEYS[2]  claims hash       slot -> "orderNo|p" / "orderNo|s"
 KEYS[3]  disabled seats set
 KEYS[4..3+S*H] the hold key of every slot: seat i (1..S), hour j (1..H) at 3 + (i-1)*H + j
-KEYS[last] the buyer's hold index in this session (sorted set: slot, scored by its expiry)
+KEYS[4+S*H] the buyer's hold index in this session (sorted set: slot, scored by its expiry)
+KEYS[5+S*H] the session's hold index (see hold-seats.lua)
+KEYS[6+S*H] seat-hours hash userId -> seat-hours in unpaid orders (see reserve.lua)
 ARGV[1]  buyer's user id
 ARGV[2]  now, ms since the epoch
 ARGV[3]  hold lifetime in ms (positive)
-ARGV[4]  most slots the buyer may hold in this session at once (positive)
+ARGV[4]  most slots the buyer may hold in this session at once (positive), counting the
+         seat-hours of their unpaid hourly bookings (HOURLY_MAX_SEAT_HOURS)
 ARGV[5]  count: seats wanted (1-10)
 ARGV[6]  "1": adjacent seats only; "0": the best seats anywhere when no adjacent block is free
 ARGV[7]  S, the number of seats
@@ -27,7 +30,8 @@ then S seat indices, best seat first (for the fallback when adjacent is "0")
 Returns { code, detail, ... }:
    1, expireAtMs, i, i, ... the seats (indices 1..S) now held by the buyer until expireAtMs
    0, 0                    NOT_READY
-  -2, slots held           LIMIT_EXCEEDED: the buyer would hold more than ARGV[4] (nothing held)
+  -2, slots had            LIMIT_EXCEEDED: the buyer would hold more than ARGV[4] (nothing held);
+                          slots had: held, and seat-hours in unpaid orders
   -3, 0                    SEAT_UNAVAILABLE: nothing suitable is free (nothing held)
 Errors   "ERR bad ..." when an argument is malformed (nothing written)
 
@@ -43,7 +47,9 @@ local count = tonumber(ARGV[5])
 local adjacent = ARGV[6] == "1"
 local S = tonumber(ARGV[7])
 local H = tonumber(ARGV[8])
-local held = KEYS[#KEYS]
+local held = KEYS[#KEYS - 2]
+local index = KEYS[#KEYS - 1]
+local booked = KEYS[#KEYS]
 
 if not tonumber(user) then return redis.error_reply("ERR bad user") end
 if not now then return redis.error_reply("ERR bad time") end
@@ -53,7 +59,7 @@ if not count or count < 1 or count > 10 or count % 1 ~= 0 then
   return redis.error_reply("ERR bad count")
 end
 if not S or S < 0 or not H or H < 1 or H > 24 then return redis.error_reply("ERR bad sizes") end
-if #KEYS ~= 4 + S * H then return redis.error_reply("ERR bad slot keys") end
+if #KEYS ~= 6 + S * H then return redis.error_reply("ERR bad slot keys") end
 
 if redis.call("EXISTS", KEYS[1]) == 0 then return { 0, 0 } end
 
@@ -135,13 +141,14 @@ if #picked == 0 then return { -3, 0 } end
 
 -- Lapsed holds leave the index here; slots held already (an extension) do not count twice.
 redis.call("ZREMRANGEBYSCORE", held, "-inf", now)
-local total = redis.call("ZCARD", held)
+local had = redis.call("ZCARD", held) + tonumber(redis.call("HGET", booked, user) or "0")
+local total = had
 for _, i in ipairs(picked) do
   for j = 1, H do
     if not redis.call("ZSCORE", held, id[i] .. suffix[j]) then total = total + 1 end
   end
 end
-if total > cap then return { -2, redis.call("ZCARD", held) } end
+if total > cap then return { -2, had } end
 
 local expire_at = now + ttl
 local out = { 1, expire_at }
@@ -149,8 +156,12 @@ for _, i in ipairs(picked) do
   for j = 1, H do
     redis.call("SET", KEYS[3 + (i - 1) * H + j], user .. "|" .. expire_at, "PX", ttl)
     redis.call("ZADD", held, expire_at, id[i] .. suffix[j])
+    redis.call("ZADD", index, expire_at, id[i] .. suffix[j])
   end
   out[#out + 1] = i
 end
 redis.call("PEXPIRE", held, ttl)
+-- As hold-seats.lua keeps the session's index: lapsed entries go after 10 minutes.
+redis.call("ZREMRANGEBYSCORE", index, "-inf", string.format("%d", now - 600000))
+redis.call("PEXPIRE", index, ttl + 600000)
 return out

@@ -75,6 +75,6 @@ Deno.test("the slot-taken rule is written once in lua/: in includes/slots.lua", 
   }
   for (const t of telltales) assert.match(INCLUDE_SOURCES["includes/slots"], t);
   for (const name of ["reserve", "hold-seats", "read-slots", "release-holds"] as const) {
-    assert.deepEqual(includesOf(SCRIPT_FILES[name]), ["includes/slots"], name);
+    assert.ok(includesOf(SCRIPT_FILES[name]).includes("includes/slots"), name);
   }
 });

@@ -93,6 +93,7 @@ suite(
         "release-holds": "* * * * *",
         "reconcile": "*/5 * * * *",
         "retry-compensations": "* * * * *",
+        "prune-past-hours": "*/5 * * * *",
         "low-stock": "*/5 * * * *",
       });
       assert.ok(res.body.data.jobs.every((j) => j.lastRun === null));
@@ -149,7 +150,15 @@ suite(
     });
 
     await t.step("every job runs; job_runs keeps only the last 50 runs of a job", async () => {
-      for (const name of ["release-holds", "reconcile", "retry-compensations", "low-stock"]) {
+      for (
+        const name of [
+          "release-holds",
+          "reconcile",
+          "retry-compensations",
+          "prune-past-hours",
+          "low-stock",
+        ]
+      ) {
         const run = await runJob(env, admin, name);
         assert.equal(run.status, 200, `${name}: ${JSON.stringify(run.body)}`);
         assert.equal(run.body.data.outcome, "ok", name);
@@ -232,7 +241,10 @@ suite("jobs: reconcile finds each corruption, repair fixes it, audit agrees", as
       await redis(["HINCRBY", k.tier(b.sessionId, b.ticketId), "locked", "1"]);
       await redis(["HINCRBY", k.tierBuyers(b.sessionId, b.ticketId), String(buyers[1].id), "1"]);
     }
+    // A hold as hold-seats.lua makes one (with its entry in the session's hold index, where
+    // the sweep and reconcile find holds) that then lost its TTL.
     await redis(["SET", holdKey, `${buyers[2].id}|${Date.now() + 60_000}`]);
+    await redis(["ZADD", k.sessionHolds(b.sessionId), String(Date.now() + 60_000), "77"]);
     await redis(["HSET", k.claims(b.sessionId), "55", `${pendingB}|p`]);
     await redis(["SADD", k.disabledSeats(b.sessionId), "66"]);
     // Session idle: never used since Redis "lost" it.

@@ -475,10 +475,11 @@ suite("orders: store failures", async (t, env) => {
     async () => {
       const sale = await createSale(env, { stock: 10, limit: 4 });
       const [b] = await env.users(1);
-      // A real failure of the MySQL step, injected in the database itself.
+      // A real failure of the MySQL step, injected in the database itself: a lock wait
+      // timeout, an outage to retry (a statement refused for other reasons is a 500).
       await env.ctx.db.exec(
         `CREATE TRIGGER fail_order_insert BEFORE INSERT ON orders FOR EACH ROW
-         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'`,
+         SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'injected failure'`,
       );
       try {
         const res = await env.call("POST", "/api/order/create", {

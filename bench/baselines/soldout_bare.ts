@@ -9,7 +9,7 @@
  */
 import { createClient, Hono } from "#deps";
 import { redisKeys } from "#lib/platform/keys.ts";
-import reserve from "../../lua/reserve.lua" with { type: "text" };
+import { SCRIPT_SOURCES } from "#lib/platform/scripts.ts";
 
 const env = (name: string) => {
   const v = Deno.env.get(name);
@@ -21,7 +21,8 @@ const sessionId = Number(env("SESSION_ID"));
 const ticketId = Number(env("TICKET_ID"));
 const redis = createClient({ url: env("REDIS_URL") });
 await redis.connect();
-const sha = String(await redis.scriptLoad(reserve));
+// The script as Redis runs it: its includes spliced in, exactly what boxoffice loads.
+const sha = String(await redis.scriptLoad(SCRIPT_SOURCES.reserve));
 const keys = [
   k.sessionReady(sessionId),
   k.tier(sessionId, ticketId),
@@ -29,14 +30,15 @@ const keys = [
   k.reservations(sessionId),
   k.claims(sessionId),
   k.disabledSeats(sessionId),
-  "",
+  k.noDedup(sessionId, 1),
+  k.unpaidSeatHours(sessionId),
   k.heldBy(sessionId, 1), // the buyer's hold index (KEYS[last], see lua/reserve.lua)
 ];
 let n = 0;
 
 const app = new Hono();
 app.post("/api/order/create", async (c) => {
-  const args = [`bare${++n}`, "1", String(ticketId), "1", "4", String(Date.now()), "0"];
+  const args = [`bare${++n}`, "1", String(ticketId), "1", "4", "0", "0"];
   c.header("x-trace-id", c.req.header("x-trace-id") ?? "");
   const [code, detail] = await redis.sendCommand([
     "EVALSHA",

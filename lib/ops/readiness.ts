@@ -27,11 +27,27 @@ export async function checkReadiness(ctx: AppContext): Promise<Readiness> {
   return { ready: Object.values(checks).every((v) => v === "ok"), checks };
 }
 
+/**
+ * A store that does not answer within this is not ready, whatever its client's own deadline: the
+ * probe says so at once (a load balancer asks again), and says ok again as soon as it answers.
+ */
+export const PROBE_TIMEOUT_MS = 1000;
+
 async function probe(fn: () => Promise<void>): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await fn();
+    const answered = fn();
+    answered.catch(() => {});
+    await Promise.race([
+      answered,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("no answer")), PROBE_TIMEOUT_MS);
+      }),
+    ]);
     return "ok";
   } catch {
     return "unavailable";
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -4,8 +4,9 @@
  *
  * Compared, per session whose state is built (ready marker present): every tier's
  * total/locked/sold, its buyers' counts, the reservations against the unpaid (and paid) orders,
- * the seat claims, the disabled seats, and the session's hold keys. A session Redis has not
- * built is reported as "not built", not as a difference: it is rebuilt on its first use.
+ * the seat claims, the buyers' unpaid seat-hours, the disabled seats, and the session's hold
+ * keys. A session Redis has not built is reported as "not built", not as a difference: it is
+ * rebuilt on its first use.
  *
  * Creates are in flight all the time: Redis reserves first and MySQL commits a moment later. So
  * a reservation younger than RECONCILE_GRACE_SECONDS with no order row yet is counted as what
@@ -27,7 +28,7 @@ import {
   type ReservationRecord,
 } from "#lib/sale/session_rebuild.ts";
 import { releaseReservation } from "#lib/sale/stock_gate.ts";
-import { strayHoldReason } from "#lib/seating/slots.ts";
+import { parseSlot, strayHoldReason } from "#lib/seating/slots.ts";
 import {
   type ExpectedSession,
   expectedSession,
@@ -52,6 +53,7 @@ export type DifferenceKind =
   | "reservation-missing"
   | "reservation-state"
   | "claim"
+  | "seat-hours"
   | "disabled"
   | "hold-stray";
 
@@ -186,6 +188,7 @@ async function compareOnce(ctx: AppContext, sessionId: number): Promise<Differen
   const want = withReservations(expected, extra);
   for (const tier of want.tiers) await compareTier(ctx, sessionId, tier, add);
   const claims = await compareClaims(ctx, sessionId, want.claims, add);
+  await compareSeatHours(ctx, sessionId, want.seatHours, add);
   const disabled = await compareDisabled(ctx, sessionId, expected.disabled, add);
   await findStrayHolds(ctx, sessionId, claims, disabled, add);
   return diffs;
@@ -267,7 +270,10 @@ async function compareTier(
   if (Object.keys(mysql).length) add("buyers", want.id, mysql, redis);
 }
 
-/** The claims hash, slot by slot; returns it as Redis has it. */
+/**
+ * The claims hash, slot by slot; returns it as Redis has it. Seat-hours that are over are left
+ * out on both sides: history, which the prune-past-hours job takes out of both stores.
+ */
 async function compareClaims(
   ctx: AppContext,
   sessionId: number,
@@ -275,11 +281,35 @@ async function compareClaims(
   add: AddDifference,
 ): Promise<Record<string, string>> {
   const got = await hashOf(ctx, ctx.keys.claims(sessionId));
+  const now = ctx.now();
   for (const slot of new Set([...Object.keys(want), ...Object.keys(got)])) {
+    if (hourIsOver(slot, now)) continue;
     if (want[slot] !== got[slot]) add("claim", slot, want[slot] ?? null, got[slot] ?? null);
   }
   return got;
 }
+
+/** The buyers' unpaid seat-hours of hourly bookings (the per-buyer cap counts them). */
+async function compareSeatHours(
+  ctx: AppContext,
+  sessionId: number,
+  want: Record<string, number>,
+  add: AddDifference,
+): Promise<void> {
+  const got = await hashOf(ctx, ctx.keys.unpaidSeatHours(sessionId));
+  for (const u of new Set([...Object.keys(want), ...Object.keys(got)])) {
+    const [m, r] = [want[u] ?? 0, Number(got[u] ?? 0)];
+    if (m !== r) add("seat-hours", u, m, r);
+  }
+}
+
+/** A seat-hour whose hour has ended (a seat, with no hour, never is). */
+function hourIsOver(slot: string, now: number): boolean {
+  const hourStart = parseSlot(slot)?.hourStart;
+  return hourStart !== null && hourStart !== undefined && hourStart + HOUR_MS <= now;
+}
+
+const HOUR_MS = 3_600_000;
 
 /** The disabled seats set; returns it as Redis has it. */
 async function compareDisabled(
@@ -327,8 +357,9 @@ async function repairSession(
           "SELECT ticket_id FROM orders WHERE order_no = ?",
           [d.key],
         );
-        const ticketId = row?.ticket_id ?? (d.redis as { t: number }).t;
-        await releaseReservation(ctx, { orderNo: d.key, sessionId, ticketId });
+        const stray = d.redis as { t: number; u: number };
+        const ticketId = row?.ticket_id ?? stray.t;
+        await releaseReservation(ctx, { orderNo: d.key, sessionId, ticketId, userId: stray.u });
         repaired.released.push(d.key);
       } else if (d.kind === "hold-stray") {
         repaired.holdsDeleted += Number(await ctx.redis.send(["DEL", d.key], d.key));

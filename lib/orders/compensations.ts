@@ -24,11 +24,13 @@ export async function recordCompensation(
   cause: unknown,
 ): Promise<void> {
   await ctx.db.exec(
-    `INSERT INTO compensations (action, order_no, session_id, ticket_id, last_error, next_attempt_at)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO compensations
+       (action, order_no, user_id, session_id, ticket_id, last_error, next_attempt_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
     [
       action,
       ref.orderNo,
+      ref.userId,
       ref.sessionId,
       ref.ticketId,
       describe(cause),
@@ -69,18 +71,26 @@ export async function retryCompensations(ctx: AppContext, batch = 100): Promise<
       id: number;
       action: CompensationAction;
       order_no: string;
+      user_id: number | null;
       session_id: number;
       ticket_id: number;
       attempts: number;
     }
   >(
-    `SELECT id, action, order_no, session_id, ticket_id, attempts FROM compensations
+    `SELECT id, action, order_no, user_id, session_id, ticket_id, attempts FROM compensations
       WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
     [new Date(ctx.now()), batch],
   );
   const outcome: RetryOutcome = { attempted: due.length, done: 0, failed: 0, stuck: 0 };
   for (const c of due) {
-    const ref = { orderNo: c.order_no, sessionId: c.session_id, ticketId: c.ticket_id };
+    // A row from before buyers were recorded, of a create that never reached MySQL: its release
+    // names nobody and releases nothing; reconcile releases the stray reservation.
+    const ref = {
+      orderNo: c.order_no,
+      sessionId: c.session_id,
+      ticketId: c.ticket_id,
+      userId: c.user_id ?? 0,
+    };
     try {
       if (c.action === "release") await releaseReservation(ctx, ref);
       else await confirmReservation(ctx, ref);

@@ -26,7 +26,7 @@ import {
   recordFailedOutcome,
   START_OVER,
 } from "./dedup.ts";
-import { nextOrderNo } from "./order_numbers.ts";
+import { orderNumbers } from "./order_numbers.ts";
 import { reservationHeld } from "./post_commit.ts";
 import { type CreateOrderInput, type OrderPlan, planOrder } from "./plan.ts";
 import { writeOrder, type WriteOutcome } from "./committer.ts";
@@ -48,15 +48,17 @@ async function placeOrder(
   input: CreateOrderInput,
   plan: OrderPlan,
 ): Promise<string> {
-  const reservedAt = ctx.now(); // before any reserve below (adoptReservation compares it)
   const dedup = dedupKeyFor(input.idempotencyKey, ctx.config.dedupWindowSeconds, {
     ticketId: plan.facts.ticketId,
     quantity: plan.quantity,
     slots: plan.slots,
   });
+  const numbers = await orderNumbers(ctx);
   for (let attempt = 0;; attempt++) {
-    const orderNo = nextOrderNo(ctx.now());
+    const orderNo = numbers.next(ctx.now());
     const reserved = await reserve(ctx, userId, orderNo, plan, dedup);
+    // The number is reserved by another order (nothing was written): draw the next one.
+    if (reserved.outcome === "already") continue;
     if (reserved.outcome === "duplicate") {
       const answer = await answerDuplicate(
         ctx,
@@ -69,7 +71,7 @@ async function placeOrder(
       if (answer === START_OVER) continue;
       return answer;
     }
-    const ref = { orderNo, sessionId: plan.facts.sessionId, ticketId: plan.facts.ticketId };
+    const ref = { orderNo, sessionId: plan.facts.sessionId, ticketId: plan.facts.ticketId, userId };
     let outcome: WriteOutcome;
     try {
       outcome = await writeOrder(ctx, newOrderRow(ctx, userId, orderNo, input, plan));
@@ -79,7 +81,7 @@ async function placeOrder(
     // Maybe committed: the reservation stays (releasing it could free the tickets of a real
     // order); a retry with the same key waits for the row, or for reconcile's release.
     if (outcome === "unknown") throw unavailable(`the outcome of order ${orderNo}`);
-    await adopt(ctx, userId, ref, plan, reservedAt);
+    await adopt(ctx, userId, ref, plan, reserved.reservedAtUs);
     recordOrderEvent("created");
     return orderNo;
   }
@@ -123,14 +125,14 @@ async function adopt(
   userId: number,
   ref: ReservationRef,
   plan: OrderPlan,
-  reservedAt: number,
+  reservedAtUs: number,
 ): Promise<void> {
   // Stock counted: none for an hourly booking (its slots are "seatId@hour" seat-hours).
   const quantity = plan.slots.some((s) => s.includes("@")) ? 0 : plan.quantity;
   const reservation = { ...ref, userId, quantity, slots: plan.slots };
   // Still there (the usual case): nothing to adopt.
   if (await reservationHeld(ctx, ref.sessionId, ref.orderNo)) return;
-  await adoptReservation(ctx, reservation, reservedAt).catch((e) =>
+  await adoptReservation(ctx, reservation, reservedAtUs).catch((e) =>
     ctx.log.warn("reservation not checked after commit", {
       orderNo: ref.orderNo,
       ...errorFields(e),
@@ -191,6 +193,8 @@ async function refusalAfterReserve(
   }
   if (!isDbUnavailable(e)) {
     ctx.log.error("order insert failed", { error: e instanceof Error ? e.message : String(e) });
+    // Not an outage (a constraint, a value that does not fit): a bug, not a reason to retry.
+    return new AppError("INTERNAL", `order ${ref.orderNo} could not be saved`);
   }
   return unavailable("the database", e);
 }

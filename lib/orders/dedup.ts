@@ -21,6 +21,13 @@ export interface DedupKey {
   explicit: boolean;
 }
 
+const EXPLICIT = "k:";
+
+/** Is this dedup key (DedupKey.key) from an Idempotency-Key, not a fingerprint? */
+export function isExplicitDedupKey(key: string): boolean {
+  return key.startsWith(EXPLICIT);
+}
+
 /** What a create asks for, as far as its fingerprint goes. */
 export interface Fingerprinted {
   ticketId: number;
@@ -41,7 +48,7 @@ export function dedupKeyFor(
     if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw invalid("Idempotency-Key", "1-128 printable ASCII characters");
     }
-    return { key: `k:${idempotencyKey}`, ttlMs: IDEMPOTENCY_TTL_MS, explicit: true };
+    return { key: `${EXPLICIT}${idempotencyKey}`, ttlMs: IDEMPOTENCY_TTL_MS, explicit: true };
   }
   const windowMs = windowSeconds * 1000;
   if (windowMs <= 0) return undefined;

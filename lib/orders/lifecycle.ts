@@ -56,6 +56,7 @@ const refOf = (o: OrderRow) => ({
   orderNo: o.order_no,
   sessionId: o.session_id,
   ticketId: o.ticket_id,
+  userId: o.user_id,
 });
 
 export async function payOrder(

@@ -1,19 +1,81 @@
 /**
- * Order numbers: `yyyyMMddHHmmssSSS` (UTC) + 3 digits of this process + 3 digits of a counter,
- * 23 characters. They sort by creation time, a buyer cannot guess another's from their own
- * (the process part is random), and two processes collide only if they drew the same process
- * digits and counter in the same millisecond — MySQL's unique key turns that into a retryable
- * 503, never a shared order.
+ * Order numbers: `yyyyMMddHHmmssSSS` (UTC) + 3 digits of the instance + 3 digits of a counter,
+ * 23 characters. They sort by creation time, and they are unique across instances: each process
+ * takes its instance number from a MySQL counter at its first create (order_number_instances),
+ * and within a process the (millisecond, counter) pair only grows — a thousandth number in one
+ * millisecond borrows the next millisecond. Two live processes share instance digits only after
+ * a thousand others started in between; even then MySQL's unique key refuses the second order
+ * (a 500 that is logged, the reservation given back) and never shares one.
  */
+import type { AppContext } from "#lib/platform/context.ts";
+import type { Db, Queryable } from "#lib/platform/db.ts";
 import { notFound } from "#lib/platform/errors.ts";
 
-const processPart = String(crypto.getRandomValues(new Uint16Array(1))[0] % 1000).padStart(3, "0");
-let counter = 0;
+const PER_MS = 1000;
 
+/** Issues the numbers of one instance (0-999). */
+export class OrderNumbers {
+  #lastMs = 0;
+  #counter = 0;
+
+  constructor(readonly instance: number) {
+    if (!Number.isInteger(instance) || instance < 0 || instance >= 1000) {
+      throw new RangeError(`instance must be 0-999, got ${instance}`);
+    }
+  }
+
+  next(nowMs: number): string {
+    if (nowMs > this.#lastMs) {
+      this.#lastMs = nowMs;
+      this.#counter = 0;
+    } else if (++this.#counter === PER_MS) {
+      // A clock that stands still (or steps back) never repeats a number.
+      this.#lastMs++;
+      this.#counter = 0;
+    }
+    return formatOrderNo(this.#lastMs, this.instance, this.#counter);
+  }
+}
+
+export function formatOrderNo(ms: number, instance: number, counter: number): string {
+  const stamp = new Date(ms).toISOString().replace(/\D/g, "").slice(0, 17);
+  return `${stamp}${String(instance).padStart(3, "0")}${String(counter).padStart(3, "0")}`;
+}
+
+/** The next instance number of the deployment, from MySQL (0-999, wrapping). */
+export async function takeInstanceNumber(db: Db): Promise<number> {
+  const n = await db.tx(async (tx: Queryable) => {
+    await tx.exec(
+      "UPDATE order_number_instances SET last_instance = LAST_INSERT_ID(last_instance + 1) WHERE id = 1",
+    );
+    const [row] = await tx.rows<{ n: number | string }>("SELECT LAST_INSERT_ID() AS n");
+    return Number(row.n);
+  });
+  return n % 1000;
+}
+
+const issuers = new WeakMap<Db, Promise<OrderNumbers>>();
+
+/** This process's issuer for the deployment of `ctx` (its instance number taken once). */
+export function orderNumbers(ctx: AppContext): Promise<OrderNumbers> {
+  let issuer = issuers.get(ctx.db);
+  if (!issuer) {
+    issuer = takeInstanceNumber(ctx.db).then((n) => new OrderNumbers(n));
+    issuers.set(ctx.db, issuer);
+    // Not taken (MySQL down): the next create tries again.
+    const taking = issuer;
+    taking.catch(() => issuers.get(ctx.db) === taking && issuers.delete(ctx.db));
+  }
+  return issuer;
+}
+
+/**
+ * For tools that write orders alone into a database of their own (benchmark seeds): an issuer
+ * with random instance digits. The service uses orderNumbers(ctx).
+ */
+const standalone = new OrderNumbers(crypto.getRandomValues(new Uint16Array(1))[0] % 1000);
 export function nextOrderNo(nowMs: number): string {
-  counter = (counter + 1) % 1000;
-  const stamp = new Date(nowMs).toISOString().replace(/\D/g, "").slice(0, 17);
-  return `${stamp}${processPart}${String(counter).padStart(3, "0")}`;
+  return standalone.next(nowMs);
 }
 
 export const ORDER_NO = /^\d{23}$/;

@@ -23,6 +23,8 @@ export interface Config {
   adminUsername?: string;
   adminPassword?: string;
   seatHoldSeconds: number;
+  /** Most seat-hours one `GET /api/seat/availability` reads (seats × hours); more is a 400. */
+  availabilityMaxSlots: number;
   orderPaySeconds: number;
   timeZone: string;
   /** Undefined: no CORS headers (outside demo) or any localhost origin (demo). */
@@ -34,6 +36,12 @@ export interface Config {
   loginWindowSeconds: number;
   /** Identical creates from one buyer within this window return the first order (0: off). */
   dedupWindowSeconds: number;
+  /** Seat-hours one buyer may hold and have in unpaid orders per hourly session at once. */
+  hourlyMaxSeatHours: number;
+  /** How long a session's sale state stays in Redis after the session ends. */
+  sessionKeysGraceSeconds: number;
+  /** How long a tier found sold out is refused from process memory (0: always ask Redis). */
+  soldOutCacheMs: number;
   /** A reservation with no order row older than this is an orphan the reconciler releases. */
   reconcileGraceSeconds: number;
   /**
@@ -100,6 +108,10 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["ADMIN_USERNAME", "with ADMIN_PASSWORD: create or update this admin at boot"],
   ["ADMIN_PASSWORD", "the admin's password (6-72 characters)"],
   ["SEAT_HOLD_SECONDS", "how long a seat hold lasts (default 300)"],
+  [
+    "AVAILABILITY_MAX_SLOTS",
+    "most seat-hours (seats × hours) one availability request reads (default 10000)",
+  ],
   ["ORDER_PAY_SECONDS", "how long an unpaid order lasts (default 900)"],
   ["TIME_ZONE", "IANA zone of zone-less times and of replies (default UTC)"],
   ["CORS_ORIGINS", "comma-separated allowed origins, * for any"],
@@ -109,6 +121,18 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["LOGIN_MAX_FAILURES_PER_IP", "failed logins per client address per window (default 50)"],
   ["LOGIN_WINDOW_SECONDS", "the failed-login window (default 900)"],
   ["DEDUP_WINDOW_SECONDS", "identical creates within this window are one order (default 10)"],
+  [
+    "HOURLY_MAX_SEAT_HOURS",
+    "seat-hours a buyer may hold and have in unpaid orders per hourly session (default 240)",
+  ],
+  [
+    "SOLD_OUT_CACHE_MS",
+    "a tier found sold out is refused without Redis for this long (default 100; 0: off)",
+  ],
+  [
+    "SESSION_KEYS_GRACE_SECONDS",
+    "a session's sale state leaves Redis this long after the session ends (default 86400)",
+  ],
   [
     "RECONCILE_GRACE_SECONDS",
     "age after which a reservation without order is released (default 120)",
@@ -196,6 +220,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     adminUsername,
     adminPassword: adminPassword || undefined,
     seatHoldSeconds: int(read, "SEAT_HOLD_SECONDS", 300, 1, 86400),
+    availabilityMaxSlots: int(read, "AVAILABILITY_MAX_SLOTS", 10_000, 24, 100_000),
     orderPaySeconds: int(read, "ORDER_PAY_SECONDS", 900, 1, 7 * 86400),
     timeZone,
     corsOrigins: read("CORS_ORIGINS")?.split(",").map((s) => s.trim()).filter(Boolean),
@@ -205,6 +230,9 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     loginMaxFailuresPerIp: int(read, "LOGIN_MAX_FAILURES_PER_IP", 50, 1, 100000),
     loginWindowSeconds: int(read, "LOGIN_WINDOW_SECONDS", 900, 1, 86400),
     dedupWindowSeconds: int(read, "DEDUP_WINDOW_SECONDS", 10, 0, 3600),
+    hourlyMaxSeatHours: int(read, "HOURLY_MAX_SEAT_HOURS", 240, 1, 100_000),
+    sessionKeysGraceSeconds: int(read, "SESSION_KEYS_GRACE_SECONDS", 86400, 60, 366 * 86400),
+    soldOutCacheMs: int(read, "SOLD_OUT_CACHE_MS", 100, 0, 10_000),
     reconcileGraceSeconds: int(read, "RECONCILE_GRACE_SECONDS", 120, 1, 86400),
     trustProxyHops: proxyHops(read),
     registerMaxPerIp: int(read, "REGISTER_MAX_PER_IP", 0, 0, 1_000_000),

@@ -110,11 +110,17 @@ export function createDb(options: DbOptions): Db {
         await conn.commit();
         return result;
       } catch (e) {
-        try {
-          await conn.rollback();
-        } catch {
-          // The connection is gone; the server rolls back on its own. Never reuse it.
+        if (isQueryTimeout(e)) {
+          // The statement still runs on this connection: a ROLLBACK would wait behind it.
+          // Closing the connection rolls the transaction back on the server.
           broken = true;
+        } else {
+          try {
+            await conn.rollback();
+          } catch {
+            // The connection is gone; the server rolls back on its own. Never reuse it.
+            broken = true;
+          }
         }
         throw classify(e);
       } finally {
@@ -145,11 +151,14 @@ export function createDb(options: DbOptions): Db {
         }));
       } catch (e) {
         const thread = isOutcomeUnknown(e) ? conn.threadId : undefined;
-        try {
-          if (thread !== undefined) throw e; // never reuse a connection in an unknown state
-          await conn.query("ROLLBACK");
-        } catch {
-          broken = true;
+        // Never reuse a connection in an unknown state, nor one whose query timed out.
+        if (thread !== undefined || isQueryTimeout(e)) broken = true;
+        else {
+          try {
+            await conn.query("ROLLBACK");
+          } catch {
+            broken = true;
+          }
         }
         const error = classify(e);
         if (thread !== undefined && typeof error === "object" && error !== null) {
@@ -224,7 +233,7 @@ export function unknownOutcome(e: unknown): number | undefined {
 /** The connection broke or timed out, or the server ended the session: no reply to trust. */
 function isOutcomeUnknown(e: unknown): boolean {
   const err = e as { fatal?: boolean; code?: string };
-  return err?.fatal === true ||
+  return err?.fatal === true || isQueryTimeout(e) ||
     ["ER_SERVER_SHUTDOWN", "ER_CONNECTION_KILLED", "ER_QUERY_INTERRUPTED"].includes(
       String(err?.code),
     ) ||
@@ -277,10 +286,18 @@ function pooled(pool: MysqlPool, waitMs: number): Target {
   return {
     query: (async (options: unknown, params: unknown) => {
       const conn = await connectionWithin(pool, waitMs);
+      let late = false;
       try {
         return await conn.query(options as never, params as never);
+      } catch (e) {
+        late = isQueryTimeout(e);
+        throw e;
       } finally {
-        conn.release();
+        // A statement past its deadline still runs on that connection: the next one would
+        // queue behind it. Drop the connection (the server ends the statement) and let the pool
+        // open a fresh one.
+        if (late) conn.destroy();
+        else conn.release();
       }
     }) as Target["query"],
   };
@@ -367,6 +384,13 @@ export function isDbUnavailable(e: unknown): boolean {
   const msg = e instanceof Error ? e.message : "";
   return /Connection lost|connect ETIMEDOUT|Query inactivity timeout|closed state|Pool is closed|Queue limit reached/i
     .test(msg);
+}
+
+/** mysql2's query deadline passed (the statement may still be running on the connection). */
+export function isQueryTimeout(e: unknown): boolean {
+  const cause = (e as { cause?: unknown })?.cause ?? e;
+  return (cause as { code?: unknown })?.code === "PROTOCOL_SEQUENCE_TIMEOUT" ||
+    (e as { code?: unknown })?.code === "PROTOCOL_SEQUENCE_TIMEOUT";
 }
 
 /** MySQL's duplicate-key error, which several flows turn into a domain answer. */

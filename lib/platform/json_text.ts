@@ -4,5 +4,9 @@
  * every request.
  */
 export class JsonText {
-  constructor(readonly text: string) {}
+  /**
+   * `shared`: the same instance is served to many requests (a cached layout), so its bytes are
+   * worth encoding and compressing once (http/envelope.ts) rather than per request.
+   */
+  constructor(readonly text: string, readonly shared = false) {}
 }

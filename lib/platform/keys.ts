@@ -26,8 +26,15 @@ export function redisKeys(prefix: string) {
     claims: (sessionId: number) => `${session(sessionId)}:claims`,
     /** Set of seat ids that are disabled (never sellable). */
     disabledSeats: (sessionId: number) => `${session(sessionId)}:disabled`,
+    /** Hash userId → seat-hours in the buyer's unpaid hourly bookings of the session. */
+    unpaidSeatHours: (sessionId: number) => `${session(sessionId)}:seat-hours`,
     /** Sorted set slot → hold expiry (ms): the slots one buyer holds in the session. */
     heldBy: (sessionId: number, userId: number) => `${session(sessionId)}:held:${userId}`,
+    /**
+     * Sorted set slot → hold expiry (ms): every hold of the session, so readers and sweeps find
+     * them without a key per seat or a keyspace SCAN (lua/hold-seats.lua keeps it).
+     */
+    sessionHolds: (sessionId: number) => `${session(sessionId)}:holds`,
     /** String "userId|expireAtMs" with a TTL: one buyer's hold on one slot. */
     hold: (sessionId: number, slot: string) => `${session(sessionId)}:hold:${slot}`,
     /**
@@ -37,6 +44,11 @@ export function redisKeys(prefix: string) {
      */
     dedup: (sessionId: number, userId: number, key: string) =>
       `${session(sessionId)}:dedup:${userId}:${key}`,
+    /**
+     * Stands in for the dedup key of a create without one (never written): a script's keys are
+     * all real keys of the session's slot, as Redis Cluster requires.
+     */
+    noDedup: (sessionId: number, userId: number) => `${session(sessionId)}:dedup:${userId}:none`,
     /** Failed outcome of a deduplicated create, replayed to its duplicates for a short while. */
     dedupOutcome: (sessionId: number, orderNo: string) =>
       `${session(sessionId)}:outcome:${orderNo}`,

@@ -2,6 +2,18 @@
  * Redis access for a single server or a Redis Cluster behind one small interface. Commands go
  * out as they are (no offline queue): when Redis cannot be reached, a command fails at once with
  * a 503-bound `AppError` instead of waiting in a queue while the buyer's request hangs.
+ *
+ * The client recovers by itself from any failed, timed-out or oversized command:
+ * - every command has a deadline, also once it is written (node-redis's own `timeout` only
+ *   covers a command still waiting to be written). A command past it fails with 503, and on a
+ *   single server the connection it was written on is replaced: its replies are now behind a
+ *   command nobody waits for (a stuck script, a huge reply), so the next commands go out on a
+ *   fresh connection instead of queueing behind it; the old one is dropped, freeing whatever
+ *   it was buffering.
+ * - the line of commands waiting on a connection is bounded (QUEUE_MAX): past it, 503 at once,
+ *   never a queue that eats memory.
+ * - a command larger than MAX_COMMAND_BYTES is refused before it is built into a buffer: no
+ *   caller sends one (every request's reads are capped), so one would be a bug, never an outage.
  */
 import { createClient, createCluster, ErrorReply } from "#deps";
 import { isAppError, unavailable } from "./errors.ts";
@@ -29,10 +41,17 @@ export interface Redis {
 export interface RedisOptions {
   url?: string;
   clusterNodes?: string[];
-  /** Longest a command may take before the client gives up on it. */
+  /** Longest a command may take, written or not, before the client gives up on it. */
   commandTimeoutMs?: number;
   onError?: (e: unknown) => void;
 }
+
+/** Commands waiting on one connection (to be written or for their reply) before 503 at once. */
+export const QUEUE_MAX = 10_000;
+/** The largest command (sum of its arguments' lengths) the client sends. */
+export const MAX_COMMAND_BYTES = 8 * 1024 * 1024;
+/** The most arguments one command may have. */
+export const MAX_COMMAND_ARGS = 100_000;
 
 /** Connects, or throws a 503-bound error naming Redis when it cannot. */
 export async function connectRedis(options: RedisOptions): Promise<Redis> {
@@ -50,7 +69,7 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
   if (options.clusterNodes) {
     const cluster = createCluster({
       rootNodes: options.clusterNodes.map((n) => ({ url: `redis://${n}` })),
-      defaults: { socket, disableOfflineQueue: true },
+      defaults: { socket, disableOfflineQueue: true, commandsQueueMaxLength: QUEUE_MAX },
     });
     cluster.on("error", onError);
     try {
@@ -84,11 +103,13 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
         refreshing = undefined;
       });
     };
+    const withDeadline = deadlines(timeout);
     const sendOnce = <T>(args: string[], routingKey?: string) =>
       guard<T>(
         // A command sent to no slot in particular lands on a random master and, for a key of
         // another master, bounces on MOVED until node-redis gives up (a 500).
-        () => cluster.sendCommand(routingKey ?? args[1], false, args, { timeout }),
+        () =>
+          withDeadline(() => cluster.sendCommand(routingKey ?? args[1], false, checkSize(args))),
         rediscover,
       );
     return {
@@ -109,14 +130,14 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
       deleteByPrefix: async (prefix) => {
         let n = 0;
         await forEachMaster((c) =>
-          scanNode(c, `${escapeGlob(prefix)}*`, async (keys) => {
+          scanNode((a) => c.sendCommand(a), `${escapeGlob(prefix)}*`, async (keys) => {
             for (const k of keys) n += Number(await cluster.sendCommand(k, false, ["UNLINK", k]));
           })
         );
         return n;
       },
       scan: async (pattern, onBatch) => {
-        await forEachMaster((c) => scanNode(c, pattern, onBatch));
+        await forEachMaster((c) => scanNode((a) => c.sendCommand(a), pattern, onBatch));
       },
       isOpen: () =>
         cluster.masters.length > 0 &&
@@ -126,35 +147,80 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
       },
     };
   }
-  const client = createClient({
-    url: options.url,
-    socket,
-    disableOfflineQueue: true,
-    commandOptions: { timeout },
-  });
-  client.on("error", onError);
+  const connection = await recoveringClient(options.url, socket, timeout, onError);
+  connected = true;
+  return {
+    send: (args) => guard(() => connection.send(args)),
+    loadScript: (source) => guard(() => connection.current().scriptLoad(source)),
+    deleteByPrefix: async (prefix) => {
+      let n = 0;
+      await scanNode(connection.send, `${escapeGlob(prefix)}*`, async (keys) => {
+        if (keys.length) n += Number(await connection.send(["UNLINK", ...keys]));
+      });
+      return n;
+    },
+    scan: (pattern, onBatch) => scanNode(connection.send, pattern, onBatch),
+    isOpen: () => connection.current().isReady,
+    close: () => connection.close(),
+  };
+}
+
+type SingleClient = ReturnType<typeof createClient>;
+
+/**
+ * A single-server connection that replaces itself when a command it wrote outlives its
+ * deadline (see the top of this file). At most one replacement per deadline: a Redis that is
+ * slow for everyone gets 503s, not a storm of reconnects.
+ */
+async function recoveringClient(
+  url: string | undefined,
+  socket: Record<string, unknown>,
+  timeout: number,
+  onError: (e: unknown) => void,
+) {
+  const make = () => {
+    const c = createClient({
+      url,
+      socket,
+      disableOfflineQueue: true,
+      commandsQueueMaxLength: QUEUE_MAX,
+    });
+    c.on("error", onError);
+    return c;
+  };
+  let client: SingleClient = make();
   try {
     await client.connect();
-    connected = true;
   } catch (e) {
     // A client that gave up reconnecting is closed already.
     if (client.isOpen) client.destroy();
     throw unavailable("redis", e);
   }
-  const node = client as unknown as NodeClient;
+  let since = 0;
+  let closed = false;
+  const replace = (stale: SingleClient) => {
+    if (closed || stale !== client || Date.now() - since < timeout) return;
+    since = Date.now();
+    const fresh = make();
+    client = fresh;
+    // Commands sent before it is up fail at once (no offline queue): 503 for a moment.
+    fresh.connect().catch(onError);
+    onError(new Error("redis command timed out; connection replaced"));
+    try {
+      stale.destroy();
+    } catch {
+      // already gone
+    }
+  };
+  const withDeadline = deadlines(timeout);
   return {
-    send: (args) => guard(() => client.sendCommand(args)),
-    loadScript: (source) => guard(() => client.scriptLoad(source)),
-    deleteByPrefix: async (prefix) => {
-      let n = 0;
-      await scanNode(node, `${escapeGlob(prefix)}*`, async (keys) => {
-        if (keys.length) n += Number(await client.sendCommand(["UNLINK", ...keys]));
-      });
-      return n;
+    current: () => client,
+    send(args: string[]): Promise<unknown> {
+      const on = client;
+      return withDeadline(() => on.sendCommand(checkSize(args)), () => replace(on));
     },
-    scan: (pattern, onBatch) => scanNode(node, pattern, onBatch),
-    isOpen: () => client.isReady,
-    close: async () => {
+    async close() {
+      closed = true;
       if (client.isOpen) await client.close();
       else client.destroy();
     },
@@ -169,21 +235,89 @@ interface ClusterSlots {
   rediscover(startWith: { options: { url: string } }): Promise<void>;
 }
 
+/**
+ * Deadlines of in-flight commands, watched by one timer (while any is in flight) rather than one
+ * timer per command: the hot path pays a Set insert and delete. A command past its deadline —
+ * written or not — fails with 503 after `onLate` (its connection is replaced); a reply that comes
+ * later is dropped. Deadlines are met within a quarter of their length.
+ */
+export function deadlines(ms: number) {
+  const inflight = new Set<{ due: number; late: () => void }>();
+  const tick = Math.max(10, Math.min(250, Math.floor(ms / 4)));
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const check = () => {
+    const now = Date.now();
+    // Insertion order is deadline order: stop at the first that is not due.
+    for (const p of inflight) {
+      if (p.due > now) break;
+      inflight.delete(p);
+      p.late();
+    }
+    if (inflight.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  return <T>(run: () => Promise<T>, onLate?: () => void): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const sent = run();
+      const p = {
+        due: Date.now() + ms,
+        late: () => {
+          sent.catch(() => {});
+          onLate?.();
+          reject(unavailable("redis (command timed out)"));
+        },
+      };
+      inflight.add(p);
+      if (timer === undefined) {
+        const t = setInterval(check, tick);
+        Deno.unrefTimer(t);
+        timer = t;
+      }
+      sent.then(
+        (v) => inflight.delete(p) && resolve(v),
+        (e) => inflight.delete(p) && reject(e),
+      );
+    });
+}
+
+/** A command too large to send: a caller's bug (every read is capped), not an outage. */
+export class CommandTooLarge extends Error {
+  override name = "CommandTooLarge";
+}
+
+/** The command as is, or an error before any buffer is built when it is too large to send. */
+export function checkSize(args: string[]): string[] {
+  if (args.length > MAX_COMMAND_ARGS) {
+    throw new CommandTooLarge(
+      `redis command of ${args.length} arguments (most ${MAX_COMMAND_ARGS})`,
+    );
+  }
+  let bytes = 0;
+  for (const a of args) bytes += a.length;
+  if (bytes > MAX_COMMAND_BYTES) {
+    throw new CommandTooLarge(`redis command of ${bytes} bytes (most ${MAX_COMMAND_BYTES})`);
+  }
+  return args;
+}
+
 interface NodeClient {
   scriptLoad(source: string): Promise<string>;
   sendCommand(args: string[]): Promise<unknown>;
 }
 
+type Send = (args: string[]) => Promise<unknown>;
+
 async function scanNode(
-  c: NodeClient,
+  send: Send,
   pattern: string,
   onBatch: (keys: string[]) => Promise<void>,
 ): Promise<void> {
   let cursor = "0";
   do {
-    const [next, keys] = await guard<[string, string[]]>(() =>
-      c.sendCommand(["SCAN", cursor, "MATCH", pattern, "COUNT", "500"])
-    );
+    const args = ["SCAN", cursor, "MATCH", pattern, "COUNT", "500"];
+    const [next, keys] = await guard<[string, string[]]>(() => send(args));
     cursor = next;
     if (keys.length) await onBatch(keys);
   } while (cursor !== "0");
@@ -210,7 +344,7 @@ async function guard<T>(fn: () => Promise<unknown>, onUnavailable?: () => void):
   try {
     return await fn() as T;
   } catch (e) {
-    if (isAppError(e)) throw e;
+    if (isAppError(e) || e instanceof CommandTooLarge) throw e;
     if (isReplyError(e)) {
       // LOADING / MASTERDOWN / CLUSTERDOWN / TRYAGAIN are the server saying "not now".
       if (/^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY)/.test(e.message)) {

@@ -20,6 +20,7 @@ import releaseLock from "../../lua/release-lock.lua" with { type: "text" };
 import release from "../../lua/release.lua" with { type: "text" };
 import renewLease from "../../lua/renew-lease.lua" with { type: "text" };
 import reserve from "../../lua/reserve.lua" with { type: "text" };
+import sessionKeys from "../../lua/includes/session_keys.lua" with { type: "text" };
 import slots from "../../lua/includes/slots.lua" with { type: "text" };
 import { spliceIncludes } from "./lua_includes.ts";
 import { timeScript } from "./metrics.ts";
@@ -30,6 +31,7 @@ import { isReplyError } from "./redis.ts";
 /** Include path (relative to `lua/`, no `.lua`) → snippet, as `@include` names it. */
 export const INCLUDE_SOURCES: Readonly<Record<string, string>> = {
   "includes/slots": slots,
+  "includes/session_keys": sessionKeys,
 };
 
 /** Script name (its file name in `lua/`) → source as written, includes not yet spliced. */
@@ -98,16 +100,27 @@ export async function loadScripts(redis: Redis): Promise<Scripts> {
   return timed(scripts);
 }
 
+/**
+ * Called after every script run that may have written (any but read-slots), with the script's
+ * first key (its hash tag names the session): a process-local cache of a session's live state
+ * (lib/seating/layout.ts) drops what this process's own writes made stale.
+ */
+export const scriptWriteObservers = new Set<(name: ScriptName, firstKey: string) => void>();
+
 /** Every `run` observed in `boxoffice_redis_script_seconds{script}` and traced as a child span. */
 function timed(scripts: Scripts): Scripts {
   return {
     loaded: scripts.loaded,
     run<T extends RedisReply>(name: ScriptName, keys: string[], args: (string | number)[]) {
-      return inSpan(
+      const run = inSpan(
         `redis EVALSHA ${name}`,
         { "db.system": "redis", "boxoffice.script": name },
         () => timeScript(name, () => scripts.run<T>(name, keys, args)),
       );
+      if (name === "read-slots" || scriptWriteObservers.size === 0) return run;
+      return run.finally(() => {
+        for (const observe of scriptWriteObservers) observe(name, keys[0] ?? "");
+      });
     },
   };
 }

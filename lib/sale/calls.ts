@@ -33,19 +33,27 @@ export interface ReserveInput {
   /** Name of the buyer's dedup key (an Idempotency-Key or a request fingerprint), if any. */
   dedupKey?: string;
   dedupTtlMs: number;
+  /**
+   * An hourly booking (quantity 0): most seat-hours the buyer may hold and have in unpaid orders
+   * of the session, this order's included.
+   */
+  seatHourCap?: number;
 }
 
 export type ReserveReply =
-  | { outcome: "reserved"; available: number }
+  /** `reservedAtUs`: Redis's time of the reservation (adopt-reservation.lua compares it). */
+  | { outcome: "reserved"; available: number; reservedAtUs: number }
   | { outcome: "already" }
   | { outcome: "duplicate"; firstOrderNo: string }
   | { outcome: "refused"; refusal: Refusal };
 
-/** Where a reservation lives: enough to release or confirm it. */
+/** Where a reservation lives and whose it is: enough to release or confirm it. */
 export interface ReservationRef {
   orderNo: string;
   sessionId: number;
   ticketId: number;
+  /** The buyer: a release names them, and gives back nothing that is not theirs. */
+  userId: number;
 }
 
 /** lua/reserve.lua. */
@@ -62,7 +70,8 @@ export async function reserveScript(
     k.reservations(s),
     k.claims(s),
     k.disabledSeats(s),
-    input.dedupKey ? k.dedup(s, input.userId, input.dedupKey) : "",
+    input.dedupKey ? k.dedup(s, input.userId, input.dedupKey) : k.noDedup(s, input.userId),
+    k.unpaidSeatHours(s),
     ...input.slots.map((slot) => k.hold(s, slot)),
     k.heldBy(s, input.userId),
   ];
@@ -72,14 +81,18 @@ export async function reserveScript(
     input.ticketId,
     input.quantity,
     input.limit,
-    ctx.now(),
-    input.dedupTtlMs,
+    input.seatHourCap ?? 0,
+    input.dedupKey ? input.dedupTtlMs : 0,
     ...input.slots,
   ];
-  const [code, detail] = await ctx.scripts.run<[number, number | string]>("reserve", keys, args);
+  const [code, detail, at] = await ctx.scripts.run<[number, number | string, number]>(
+    "reserve",
+    keys,
+    args,
+  );
   switch (code) {
     case RESERVE.RESERVED:
-      return { outcome: "reserved", available: Number(detail) };
+      return { outcome: "reserved", available: Number(detail), reservedAtUs: Number(at) };
     case RESERVE.ALREADY:
       return { outcome: "already" };
     case RESERVE.DUPLICATE:
@@ -97,11 +110,14 @@ export type AdoptInput = Pick<
   "orderNo" | "userId" | "sessionId" | "ticketId" | "quantity" | "slots"
 >;
 
-/** lua/adopt-reservation.lua: true when something was adopted. */
+/**
+ * lua/adopt-reservation.lua: true when something was adopted. `reservedAtUs` is Redis's time of
+ * the reservation (the reserve's reply).
+ */
 export async function adoptScript(
   ctx: AppContext,
   input: AdoptInput,
-  reservedAt: number,
+  reservedAtUs: number,
 ): Promise<boolean | NotBuilt> {
   const k = ctx.keys;
   const s = input.sessionId;
@@ -113,8 +129,9 @@ export async function adoptScript(
       k.tierBuyers(s, input.ticketId),
       k.reservations(s),
       k.claims(s),
+      k.unpaidSeatHours(s),
     ],
-    [input.orderNo, input.userId, input.ticketId, input.quantity, reservedAt, ...input.slots],
+    [input.orderNo, input.userId, input.ticketId, input.quantity, reservedAtUs, ...input.slots],
   );
   if (code === ADOPT.NOT_READY) return NOT_BUILT;
   return code === ADOPT.ADOPTED;
@@ -126,8 +143,14 @@ export async function releaseScript(ctx: AppContext, ref: ReservationRef): Promi
   const s = ref.sessionId;
   const code = await ctx.scripts.run<number>(
     "release",
-    [k.tier(s, ref.ticketId), k.tierBuyers(s, ref.ticketId), k.reservations(s), k.claims(s)],
-    [ref.orderNo],
+    [
+      k.tier(s, ref.ticketId),
+      k.tierBuyers(s, ref.ticketId),
+      k.reservations(s),
+      k.claims(s),
+      k.unpaidSeatHours(s),
+    ],
+    [ref.orderNo, ref.userId],
   );
   return code === RELEASE.RELEASED;
 }
@@ -138,13 +161,13 @@ export async function confirmScript(ctx: AppContext, ref: ReservationRef): Promi
   const s = ref.sessionId;
   const code = await ctx.scripts.run<number>(
     "confirm",
-    [k.tier(s, ref.ticketId), k.reservations(s), k.claims(s)],
+    [k.tier(s, ref.ticketId), k.reservations(s), k.claims(s), k.unpaidSeatHours(s)],
     [ref.orderNo],
   );
   return code === CONFIRM.CONFIRMED;
 }
 
-/** The keys read-slots.lua and hold-seats.lua start with: session state, then one hold per slot. */
+/** The keys hold-seats.lua starts with: session state, then one hold per slot. */
 function slotKeys(ctx: AppContext, sessionId: number, slots: string[]): string[] {
   const k = ctx.keys;
   return [
@@ -161,10 +184,16 @@ export async function readSlotsScript(
   sessionId: number,
   slots: string[],
 ): Promise<(string | number)[] | NotBuilt> {
+  const k = ctx.keys;
   const reply = await ctx.scripts.run<(string | number)[]>(
     "read-slots",
-    slotKeys(ctx, sessionId, slots),
-    slots,
+    [
+      k.sessionReady(sessionId),
+      k.claims(sessionId),
+      k.disabledSeats(sessionId),
+      k.sessionHolds(sessionId),
+    ],
+    [ctx.now(), k.hold(sessionId, ""), ...slots],
   );
   return reply[0] === READ_SLOTS.NOT_READY ? NOT_BUILT : reply;
 }
@@ -174,7 +203,7 @@ export interface HoldInput {
   sessionId: number;
   slots: string[];
   holdMs: number;
-  /** Most slots the buyer may hold in the session at once. */
+  /** Most slots the buyer may hold in the session at once (with seat-hours in unpaid orders). */
   cap: number;
 }
 
@@ -188,7 +217,12 @@ export async function holdSeatsScript(
   input: HoldInput,
 ): Promise<HoldReply | NotBuilt> {
   const { userId, sessionId, slots } = input;
-  const keys = [...slotKeys(ctx, sessionId, slots), ctx.keys.heldBy(sessionId, userId)];
+  const keys = [
+    ...slotKeys(ctx, sessionId, slots),
+    ctx.keys.heldBy(sessionId, userId),
+    ctx.keys.sessionHolds(sessionId),
+    ctx.keys.unpaidSeatHours(sessionId),
+  ];
   const args = [userId, ctx.now(), input.holdMs, input.cap, ...slots];
   const [code, detail] = await ctx.scripts.run<[number, number | string]>(
     "hold-seats",
@@ -235,6 +269,8 @@ export async function holdBestSeatsScript(
     k.disabledSeats(sid),
     ...input.seatIds.flatMap((id) => input.suffixes.map((x) => k.hold(sid, `${id}${x}`))),
     k.heldBy(sid, input.userId),
+    k.sessionHolds(sid),
+    k.unpaidSeatHours(sid),
   ];
   const args: (string | number)[] = [
     input.userId,
@@ -278,6 +314,7 @@ export async function releaseHoldsScript(
   const keys = [
     ...slots.map((slot) => ctx.keys.hold(sessionId, slot)),
     ctx.keys.heldBy(sessionId, userId),
+    ctx.keys.sessionHolds(sessionId),
   ];
   return await ctx.scripts.run<number>("release-holds", keys, [userId, ...slots]);
 }
@@ -294,6 +331,8 @@ export interface SessionState {
   reservations: Record<string, ReservationRecord>;
   claims: Record<string, string>;
   disabled: string[];
+  /** userId → seat-hours in the buyer's unpaid hourly bookings (their records, q 0). */
+  seatHours: Record<string, number>;
 }
 
 /** A reservation as lua/reserve.lua records it. */
@@ -312,12 +351,16 @@ export interface ReservationRecord {
   s: string[];
 }
 
-/** lua/rebuild-session.lua: false when the lock is not ours (nothing written). */
+/**
+ * lua/rebuild-session.lua: false when the lock is not ours (nothing written). The keys expire at
+ * `expiry.at` (ms since the epoch), and live at least `expiry.minMs` from now.
+ */
 export async function rebuildSessionScript(
   ctx: AppContext,
   sessionId: number,
   lock: { key: string; token: string },
   state: SessionState,
+  expiry: { at: number; minMs: number },
 ): Promise<boolean> {
   const keys = ctx.keys;
   const tierKeys = state.tiers.flatMap((t) => [
@@ -332,9 +375,10 @@ export async function rebuildSessionScript(
       keys.reservations(sessionId),
       keys.claims(sessionId),
       keys.disabledSeats(sessionId),
+      keys.unpaidSeatHours(sessionId),
       ...tierKeys,
     ],
-    [lock.token, JSON.stringify(state), ctx.now()],
+    [lock.token, JSON.stringify(state), expiry.at, expiry.minMs],
   );
   return code === REBUILD.REBUILT;
 }

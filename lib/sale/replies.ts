@@ -13,6 +13,7 @@ export const RESERVE = {
   SOLD_OUT: -1,
   LIMIT_EXCEEDED: -2,
   SEAT_UNAVAILABLE: -3,
+  SEAT_HOURS_EXCEEDED: -4,
 } as const;
 
 /** lua/hold-seats.lua: `{ code, detail }`. */
@@ -41,7 +42,7 @@ export const ADOPT = { ADOPTED: 1, NOTHING_TO_DO: 0, NOT_READY: 2 } as const;
 export const RELEASE = { RELEASED: 1, NOTHING_RESERVED: 0, SOLD: -1 } as const;
 
 /** lua/confirm.lua. */
-export const CONFIRM = { CONFIRMED: 1, CONFIRMED_BEFORE: 2, NO_RESERVATION: 0 } as const;
+export const CONFIRM = { CONFIRMED: 1, OLD_SOLD_RECORD: 2, NO_RESERVATION: 0 } as const;
 
 /** lua/rebuild-session.lua: the first element of the reply. */
 export const REBUILD = { REBUILT: 1, LOCK_NOT_OURS: 0 } as const;
@@ -57,7 +58,9 @@ export type NotBuilt = typeof NOT_BUILT;
 export type Refusal =
   | { code: "SOLD_OUT"; available: number }
   | { code: "LIMIT_EXCEEDED"; held: number }
-  | { code: "SEAT_UNAVAILABLE"; slots: string[] };
+  | { code: "SEAT_UNAVAILABLE"; slots: string[] }
+  /** An hourly booking past the buyer's seat-hour cap; `had`: held and booked before it. */
+  | { code: "SEAT_HOURS_EXCEEDED"; had: number };
 
 /** The refusal a reply code stands for (the same codes in reserve.lua and hold-seats.lua). */
 export function refusalOf(code: number, detail: number | string): Refusal | null {
@@ -68,6 +71,8 @@ export function refusalOf(code: number, detail: number | string): Refusal | null
       return { code: "LIMIT_EXCEEDED", held: Number(detail) };
     case RESERVE.SEAT_UNAVAILABLE:
       return { code: "SEAT_UNAVAILABLE", slots: String(detail).split(",") };
+    case RESERVE.SEAT_HOURS_EXCEEDED:
+      return { code: "SEAT_HOURS_EXCEEDED", had: Number(detail) };
     default:
       return null;
   }
@@ -75,8 +80,8 @@ export function refusalOf(code: number, detail: number | string): Refusal | null
 
 /** What the refused call was about, for the message. */
 export type RefusalContext =
-  | { kind: "order"; ticketId: number; limit: number }
-  | { kind: "hold"; cap: number };
+  | { kind: "order"; ticketId: number; limit: number; seatHourCap?: number }
+  | { kind: "hold"; cap: number; seatHours?: boolean };
 
 /** The one translation of a script refusal into the error the buyer gets (409). */
 export function refusalError(refusal: Refusal, context: RefusalContext): AppError {
@@ -98,6 +103,8 @@ export function refusalError(refusal: Refusal, context: RefusalContext): AppErro
           `at most ${context.limit} tickets of tier ${context.ticketId} per buyer; you have ${refusal.held}`,
           { detail: { limit: context.limit, held: refusal.held } },
         )
+        : context.seatHours
+        ? seatHoursExceeded(context.cap, refusal.held)
         : new AppError(
           "LIMIT_EXCEEDED",
           `at most ${context.cap} held at once per buyer in this session; you hold ${refusal.held}`,
@@ -105,7 +112,21 @@ export function refusalError(refusal: Refusal, context: RefusalContext): AppErro
         );
     case "SEAT_UNAVAILABLE":
       return seatUnavailable(refusal.slots);
+    case "SEAT_HOURS_EXCEEDED":
+      return seatHoursExceeded(
+        context.kind === "order" ? context.seatHourCap ?? 0 : context.cap,
+        refusal.had,
+      );
   }
+}
+
+/** 409 LIMIT_EXCEEDED of the hourly cap (HOURLY_MAX_SEAT_HOURS): holds and unpaid orders. */
+function seatHoursExceeded(cap: number, had: number): AppError {
+  return new AppError(
+    "LIMIT_EXCEEDED",
+    `at most ${cap} seat-hours per buyer in this session, held or in unpaid orders; you have ${had}`,
+    { detail: { limit: cap, held: had } },
+  );
 }
 
 /**

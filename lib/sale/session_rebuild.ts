@@ -13,6 +13,7 @@ import {
   rebuildSessionScript,
   releaseLockScript,
   releaseScript,
+  type ReservationRecord,
   type SessionState,
 } from "./calls.ts";
 import { NOT_BUILT, type NotBuilt } from "./replies.ts";
@@ -46,10 +47,10 @@ export async function withBuiltSession<T>(
 export async function readSessionState(ctx: AppContext, sessionId: number): Promise<SessionState> {
   // One transaction: every read sees the same snapshot (InnoDB's consistent read), so an order
   // committed in between is in all of them or in none (then adopt-reservation.lua adds it).
-  return await ctx.db.tx((db) => readSnapshot(db, sessionId));
+  return await ctx.db.tx((db) => readSnapshot(db, sessionId, new Date(ctx.now())));
 }
 
-async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionState> {
+async function readSnapshot(db: Queryable, sessionId: number, now: Date): Promise<SessionState> {
   const tiers = await db.rows<{ id: number; total: number; locked: number; sold: number }>(
     `SELECT t.id, st.total_stock AS total, st.locked_stock AS locked, st.sold_stock AS sold
        FROM tickets t JOIN ticket_stock st ON st.ticket_id = t.id
@@ -81,6 +82,7 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
     reservations: {},
     claims: {},
     disabled: [],
+    seatHours: {},
   };
   const byTier = new Map(state.tiers.map((t) => [t.id, t]));
   for (const b of buyers) {
@@ -97,21 +99,38 @@ async function readSnapshot(db: Queryable, sessionId: number): Promise<SessionSt
       s: [],
     };
   }
+  // Seat-hours of bookings that are over are history, not sale state (the prune-past-hours job
+  // drops their rows): only seats, and bookings not over yet.
   const claims = await db.rows<{ slot: string; order_no: string; status: number }>(
     `SELECT c.slot, o.order_no, o.status FROM seat_claims c JOIN orders o ON o.id = c.order_id
-      WHERE c.session_id = ?`,
-    [sessionId],
+      WHERE c.session_id = ? AND (o.booking_end IS NULL OR o.booking_end > ?)`,
+    [sessionId, now],
   );
   for (const c of claims) {
     state.claims[c.slot] = `${c.order_no}|${c.status === ORDER_STATUS.PAID ? "s" : "p"}`;
     state.reservations[c.order_no]?.s.push(c.slot);
   }
+  state.seatHours = unpaidSeatHours(Object.values(state.reservations));
   const disabled = await db.rows<{ id: number }>(
     "SELECT id FROM seats WHERE session_id = ? AND status = 0",
     [sessionId],
   );
   state.disabled = disabled.map((d) => String(d.id));
   return state;
+}
+
+/**
+ * Seat-hours per buyer in unpaid hourly bookings: the records that count no stock (q 0), one per
+ * slot, as reserve.lua counts them.
+ */
+export function unpaidSeatHours(records: Iterable<ReservationRecord>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) {
+    if (r.st === "p" && r.q === 0 && r.s.length) {
+      out[String(r.u)] = (out[String(r.u)] ?? 0) + r.s.length;
+    }
+  }
+  return out;
 }
 
 /**
@@ -125,9 +144,18 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
   const got = await ctx.redis.send(["SET", lock, token, "NX", "PX", String(LOCK_MS)], lock);
   if (got !== "OK") return await waitUntilReady(ctx, sessionId);
   try {
-    const since = new Date(ctx.now() - 1000);
+    // MySQL's clock, as orders' updated_at: this instance's own clock may be off.
+    const [{ since, end_time }] = await ctx.db.rows<{ since: Date; end_time: Date | null }>(
+      `SELECT NOW(3) - INTERVAL 1 SECOND AS since,
+              (SELECT end_time FROM sessions WHERE id = ?) AS end_time`,
+      [sessionId],
+    );
     const state = await readSessionState(ctx, sessionId);
-    await rebuildSessionScript(ctx, sessionId, { key: lock, token }, state);
+    const graceMs = ctx.config.sessionKeysGraceSeconds * 1000;
+    await rebuildSessionScript(ctx, sessionId, { key: lock, token }, state, {
+      at: (end_time?.getTime() ?? 0) + graceMs,
+      minMs: graceMs,
+    });
     await settleChangedSince(ctx, sessionId, since);
     ctx.log.info("session rebuilt", {
       sessionId,
@@ -145,13 +173,15 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
  * idempotent).
  */
 async function settleChangedSince(ctx: AppContext, sessionId: number, since: Date) {
-  const changed = await ctx.db.rows<{ order_no: string; ticket_id: number; status: number }>(
-    `SELECT order_no, ticket_id, status FROM orders
+  const changed = await ctx.db.rows<
+    { order_no: string; ticket_id: number; user_id: number; status: number }
+  >(
+    `SELECT order_no, ticket_id, user_id, status FROM orders
       WHERE session_id = ? AND updated_at >= ? AND status ${SETTLED_STATUSES_SQL}`,
     [sessionId, since],
   );
   for (const o of changed) {
-    const ref = { orderNo: o.order_no, sessionId, ticketId: o.ticket_id };
+    const ref = { orderNo: o.order_no, sessionId, ticketId: o.ticket_id, userId: o.user_id };
     if (o.status === ORDER_STATUS.PAID) await confirmScript(ctx, ref);
     else await releaseScript(ctx, ref);
   }

@@ -1,7 +1,8 @@
 /**
  * The Redis admission gate of orders: reserve, adopt, release and confirm an order's tickets and
  * seats through the scripts of `lua/` (calls.ts). A session whose state Redis lost is rebuilt
- * from MySQL before the call is retried once (withBuiltSession).
+ * from MySQL before the call is retried once (withBuiltSession). A tier just found sold out is
+ * refused from memory for a moment (sold_out_memo.ts).
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import {
@@ -13,13 +14,15 @@ import {
   type ReserveInput,
   reserveScript,
 } from "./calls.ts";
+import { isExplicitDedupKey } from "#lib/orders/dedup.ts";
 import { refusalError } from "./replies.ts";
 import { withBuiltSession } from "./session_rebuild.ts";
+import { forgetSoldOut, knownSoldOut, noteSoldOut, reserving } from "./sold_out_memo.ts";
 
 export type { ReservationRef, ReserveInput } from "./calls.ts";
 
 export type ReserveResult =
-  | { outcome: "reserved"; available: number }
+  | { outcome: "reserved"; available: number; reservedAtUs: number }
   | { outcome: "already" }
   | { outcome: "duplicate"; firstOrderNo: string };
 
@@ -28,37 +31,56 @@ export type ReserveResult =
  * or UNAVAILABLE (503) when Redis cannot answer or the session cannot be rebuilt now.
  */
 export async function reserveStock(ctx: AppContext, input: ReserveInput): Promise<ReserveResult> {
-  const reply = await withBuiltSession(ctx, input.sessionId, () => reserveScript(ctx, input));
-  if (reply.outcome !== "refused") return reply;
-  throw refusalError(reply.refusal, {
-    kind: "order",
+  const context = {
+    kind: "order" as const,
     ticketId: input.ticketId,
     limit: input.limit,
-  });
+    // An hourly booking (no stock, seat-hours) is held to the buyer's seat-hour cap.
+    seatHourCap: input.quantity === 0 ? ctx.config.hourlyMaxSeatHours : undefined,
+  };
+  const memo = {
+    ...input,
+    dedup: input.dedupKey
+      ? { key: input.dedupKey, explicit: isExplicitDedupKey(input.dedupKey) }
+      : undefined,
+  };
+  if (knownSoldOut(ctx, memo)) throw refusalError({ code: "SOLD_OUT", available: 0 }, context);
+  const call = { ...input, seatHourCap: context.seatHourCap };
+  const reply = await reserving(
+    ctx,
+    memo,
+    input.dedupTtlMs,
+    () => withBuiltSession(ctx, input.sessionId, () => reserveScript(ctx, call)),
+  );
+  if (reply.outcome !== "refused") return reply;
+  if (reply.refusal.code === "SOLD_OUT") noteSoldOut(ctx, memo, reply.refusal.available);
+  throw refusalError(reply.refusal, context);
 }
 
 /**
  * After the order's MySQL commit: puts its reservation back when Redis lost it in between (a
- * restart, then a rebuild that read MySQL before the commit). `reservedAt` is a time taken
- * before the reserve call. True when something was adopted.
+ * restart, then a rebuild that read MySQL before the commit). `reservedAtUs` is Redis's time of
+ * the reservation (the reserve's reply). True when something was adopted.
  */
 export async function adoptReservation(
   ctx: AppContext,
   input: AdoptInput,
-  reservedAt: number,
+  reservedAtUs: number,
 ): Promise<boolean> {
   // Not built: a rebuild now reads MySQL with this order; one under way may not have.
   return await withBuiltSession(
     ctx,
     input.sessionId,
-    () => adoptScript(ctx, input, reservedAt),
+    () => adoptScript(ctx, input, reservedAtUs),
     () => false,
   );
 }
 
 /** Gives an unpaid order's tickets and seats back. True when something was released. */
 export async function releaseReservation(ctx: AppContext, ref: ReservationRef): Promise<boolean> {
-  return await releaseScript(ctx, ref);
+  const released = await releaseScript(ctx, ref);
+  if (released) forgetSoldOut(ctx, ref.sessionId, ref.ticketId);
+  return released;
 }
 
 /** Moves a paid order's tickets from locked to sold. True when something changed. */

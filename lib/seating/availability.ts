@@ -1,7 +1,8 @@
 /**
  * Availability of a venue booked by the hour (`GET /api/seat/availability`): per seat of an
  * area, the busy hours of one or more local days, held or booked, and whether they are the
- * caller's. One Redis round trip for all of it.
+ * caller's. One Redis round trip for all of it, and bounded: an area of a venue booked by the
+ * hour only, at most AVAILABILITY_MAX_SLOTS seat-hours per request (400 naming the cap beyond).
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { invalid } from "#lib/platform/errors.ts";
@@ -29,9 +30,24 @@ export async function areaAvailability(
   if (input.sessionId !== undefined && input.sessionId !== area.sessionId) {
     throw invalid("sessionId", `area ${input.areaId} is not an area of session ${input.sessionId}`);
   }
+  if (!area.hourly) {
+    throw invalid("areaId", `area ${area.id} is not booked by the hour: see its seat layout`);
+  }
   const days = input.days ?? 1;
   const { from, to, hourStarts } = dayHours(input.date, days);
   const sellable = seats.filter((s) => !s.disabled);
+  // Bounded work per request: seats × hours read from Redis, and a reply of that size.
+  const cap = ctx.config.availabilityMaxSlots;
+  const asked = sellable.length * hourStarts.length;
+  if (asked > cap) {
+    const fit = Math.floor(cap / sellable.length / 24);
+    throw invalid(
+      "days",
+      `${sellable.length} seats × ${hourStarts.length} hours is ${asked} seat-hours, over the ` +
+        `cap of ${cap} per request (AVAILABILITY_MAX_SLOTS)` +
+        (fit >= 1 ? `: ask for at most ${fit} day(s) of this area` : ""),
+    );
+  }
   const slots = sellable.flatMap((seat) => hourStarts.map((h) => slotOf(seat.id, h)));
   const states = slots.length ? await readSlots(ctx, area.sessionId, slots) : [];
   // Who booked: claims name orders; the caller's own bookings are looked up once, on the

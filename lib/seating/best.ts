@@ -157,6 +157,15 @@ async function checkedWindow(ctx: AppContext, area: Area, start: Date, hours?: n
   );
 }
 
+/**
+ * Slots (seats × hours) one hold-best-seats call weighs at most. A larger area (an hourly venue of
+ * thousands of seats) is tried in groups of whole rows, front rows first: each call is bounded,
+ * blocks never straddle a group (they are within a row), and the best block of the first group
+ * with one wins — the best of the area whenever the front rows are the best, as they are in all
+ * but the widest areas.
+ */
+export const BEST_MAX_SLOTS = 20_000;
+
 async function holdBestInArea(
   ctx: AppContext,
   userId: number,
@@ -167,14 +176,59 @@ async function holdBestInArea(
   const { seats: all } = await areaWithSeats(ctx, area.id);
   const seats: Seat[] = all.filter((s) => !s.disabled);
   if (seats.length < input.count) return null;
+  const perGroup = Math.max(1, Math.floor(BEST_MAX_SLOTS / (hourStarts?.length ?? 1)));
+  for (const group of rowGroups(seats, perGroup)) {
+    if (group.length < input.count && input.adjacent !== false) continue;
+    const got = await holdBestInSeats(ctx, userId, area, group, input, hourStarts);
+    if (got) return got;
+  }
+  return null;
+}
+
+/** Seats (ordered by row, then seat) cut into groups of whole rows of at most `max` seats. */
+export function rowGroups<T extends Place>(seats: T[], max: number): T[][] {
+  if (seats.length <= max) return [seats];
+  const groups: T[][] = [];
+  let group: T[] = [];
+  for (let i = 0; i < seats.length;) {
+    let end = i;
+    while (end < seats.length && seats[end].rowNum === seats[i].rowNum) end++;
+    const row = seats.slice(i, end);
+    if (group.length && group.length + row.length > max) {
+      groups.push(group);
+      group = [];
+    }
+    // A row wider than `max` on its own is cut too (blocks across the cut are not offered).
+    for (let k = 0; k < row.length; k += max) {
+      const part = row.slice(k, k + max);
+      if (group.length + part.length > max) {
+        groups.push(group);
+        group = [];
+      }
+      group.push(...part);
+    }
+    i = end;
+  }
+  if (group.length) groups.push(group);
+  return groups.filter((g) => g.length > 0);
+}
+
+async function holdBestInSeats(
+  ctx: AppContext,
+  userId: number,
+  area: Area,
+  seats: Seat[],
+  input: BestRequest,
+  hourStarts: number[] | undefined,
+): Promise<Omit<BestResult, "startTime" | "endTime"> | null> {
   const suffixes = hourStarts
     ? hourStarts.map((h) => slotOf(0, h).slice(1)) // "@<minute>"
     : [""];
   // Seats come from the database ordered by row, then seat number.
   const blocks = rankBlocks(seats, input.count, area.cols);
   const order = rankSeats(seats, area.cols);
-  // A buyer may hold up to 10 seats, or 10 seats for the longest window of an hourly venue.
-  const cap = hourStarts ? MAX_SEATS_PER_REQUEST * 24 : MAX_SEATS_PER_REQUEST;
+  // A buyer may hold up to 10 seats, or HOURLY_MAX_SEAT_HOURS held and booked unpaid.
+  const cap = hourStarts ? ctx.config.hourlyMaxSeatHours : MAX_SEATS_PER_REQUEST;
   const reply = await withBuiltSession(ctx, area.sessionId, () =>
     holdBestSeatsScript(ctx, {
       userId,
@@ -195,7 +249,7 @@ async function holdBestInArea(
   if (reply.outcome === "nothing-suitable") return null;
   if (reply.outcome === "refused") {
     recordSeatHold("over-limit");
-    throw refusalError(reply.refusal, { kind: "hold", cap });
+    throw refusalError(reply.refusal, { kind: "hold", cap, seatHours: !!hourStarts });
   }
   const picked = reply.seatIndices.map((i) => seats[i]);
   recordSeatHold("held", picked.length * suffixes.length);

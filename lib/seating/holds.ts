@@ -16,14 +16,19 @@ export interface HoldResult {
   expireTime: Date;
 }
 
-/** Holds the slots for the buyer, all or none (409 SEAT_UNAVAILABLE naming those in the way). */
+/**
+ * Holds the slots for the buyer, all or none (409 SEAT_UNAVAILABLE naming those in the way).
+ * Seat-hours (an hourly venue) count with the buyer's unpaid bookings against
+ * HOURLY_MAX_SEAT_HOURS; seats against MAX_SEATS_PER_REQUEST.
+ */
 export async function holdSlots(
   ctx: AppContext,
   userId: number,
   sessionId: number,
   slots: string[],
-  cap = MAX_SEATS_PER_REQUEST,
 ): Promise<Date> {
+  const seatHours = slots.some((s) => s.includes("@"));
+  const cap = seatHours ? ctx.config.hourlyMaxSeatHours : MAX_SEATS_PER_REQUEST;
   const holdMs = ctx.config.seatHoldSeconds * 1000;
   const reply = await withBuiltSession(
     ctx,
@@ -35,7 +40,7 @@ export async function holdSlots(
     return new Date(reply.expireAt);
   }
   recordSeatHold(reply.refusal.code === "SEAT_UNAVAILABLE" ? "taken" : "over-limit");
-  throw refusalError(reply.refusal, { kind: "hold", cap });
+  throw refusalError(reply.refusal, { kind: "hold", cap, seatHours });
 }
 
 /** Releases the buyer's own holds on the slots; others' holds are untouched. */

@@ -7,7 +7,7 @@ import type { AppContext } from "#lib/platform/context.ts";
 import { AppError, invalid } from "#lib/platform/errors.ts";
 import { INTERNET_CAFE } from "#lib/catalog/shows.ts";
 import { venueSettings } from "#lib/catalog/hourly_venues.ts";
-import { MAX_SEATS_PER_REQUEST, refuseDisabled, resolveSeats, type Seat } from "./areas.ts";
+import { refuseDisabled, resolveSeats, type Seat } from "./areas.ts";
 import { holdSeats, holdSlots, releaseSlots } from "./holds.ts";
 import { serviceTimeZone, wallClock } from "#lib/platform/time.ts";
 import { checkWindow, describeSlot, type WindowFields } from "./hour_windows.ts";
@@ -73,8 +73,7 @@ export async function holdWindow(ctx: AppContext, userId: number, input: HourlyR
   const plan = await planWindow(ctx, input);
   const expireTime = await namingHours(
     plan.seats,
-    // A buyer may hold up to 10 seats for the longest window the venue allows.
-    () => holdSlots(ctx, userId, plan.sessionId, plan.slots, MAX_SEATS_PER_REQUEST * 24),
+    () => holdSlots(ctx, userId, plan.sessionId, plan.slots),
   );
   return {
     seatIds: plan.seats.map((s) => s.id),

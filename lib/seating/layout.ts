@@ -1,20 +1,22 @@
 /**
  * The seat map of one area for one buyer (`GET /api/seat/layout/{areaId}`): the hot read of a
- * seated on-sale. The static JSON of every seat is written once per cached area; each request
- * adds only the live fields, from one Redis round trip.
+ * seated on-sale, in O(1) Redis work whatever the area's size. The live state comes from one
+ * read-slots call (bounded: no key per seat), shared by every request of the next LIVE_CACHE_MS
+ * in this process (live_cache.ts); the static JSON of every seat is written once per cached
+ * area; and the whole reply, for every caller who holds none of its seats, is rendered once per
+ * read of the live state.
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { invalid } from "#lib/platform/errors.ts";
 import { JsonText } from "#lib/platform/json_text.ts";
 import { formatTime, serviceTimeZone } from "#lib/platform/time.ts";
 import { type Area, areaWithSeats, type Seat } from "./areas.ts";
-import { readSlots } from "./live_state.ts";
+import { LIVE_CACHE_MS, liveEntry } from "./live_cache.ts";
+import type { SlotState } from "./slots.ts";
 
 /**
  * An area's seats with each one's live status for the caller, as JSON text (see the route's
- * schema for the shape). A layout is the hot read of a seated on-sale: the static part of every
- * seat is written once per cached area, and each request adds only the live fields, from one
- * Redis round trip. status: 0 disabled, 1 available, 2 held or in an unpaid order, 3 sold;
+ * schema for the shape). status: 0 disabled, 1 available, 2 held or in an unpaid order, 3 sold;
  * lockStatus: 0 free, 1 held, 2 in an order.
  */
 export async function getLayout(
@@ -27,14 +29,48 @@ export async function getLayout(
   if (sessionId !== undefined && sessionId !== area.sessionId) {
     throw invalid("sessionId", `area ${areaId} is not an area of session ${sessionId}`);
   }
-  const states = await readSlots(ctx, area.sessionId, seats.map((s) => String(s.id)));
-  const prefixes = seatPrefixes(area, seats);
+  const entry = liveEntry(ctx, area.sessionId, area.id, seats);
+  const states = await entry.states;
+  const now = Date.now();
+  const holdsOne = callerId !== undefined &&
+    states.some((s) => s.state === "held" && s.holder === callerId && (s.expireAt ?? 0) > now);
+  if (holdsOne) return new JsonText(render(area, seats, states, callerId, now));
+  // The same JsonText again: the reply's bytes are encoded once (http/envelope.ts successBytes).
+  if (entry.rendered && entry.rendered.until > now) return entry.rendered.text;
+  const text = new JsonText(render(area, seats, states, undefined, now), true);
+  // True until the entry is stale or the first hold shown in it lapses.
+  let until = entry.at + LIVE_CACHE_MS;
+  for (const s of states) {
+    if (s.state === "held" && s.expireAt !== null && s.expireAt > now) {
+      until = Math.min(until, s.expireAt);
+    }
+  }
+  entry.rendered = { text, until };
+  return text;
+}
+
+function render(
+  area: Area,
+  seats: Seat[],
+  states: SlotState[],
+  callerId: number | undefined,
+  now: number,
+): string {
+  const { prefixes, free } = staticParts(area, seats);
   const zone = serviceTimeZone();
   let available = 0;
+  let sellable = 0;
   const parts = new Array<string>(seats.length);
   for (let i = 0; i < seats.length; i++) {
-    const st = states[i];
-    if (st.state === "free") available++;
+    if (!seats[i].disabled) sellable++;
+    let st = states[i];
+    // A hold that lapsed since the state was read is free now.
+    if (st.state === "held" && (st.expireAt ?? 0) <= now) st = FREE_STATE;
+    if (st.state === "free") {
+      available++;
+      parts[i] = free[i];
+      continue;
+    }
     const held = st.state === "held";
     const expire = held && st.expireAt ? `"${formatTime(new Date(st.expireAt), zone)}"` : "null";
     const mine = held && callerId !== undefined && st.holder === callerId;
@@ -42,28 +78,33 @@ export async function getLayout(
       LOCK_CODE[st.state]
     },"lockExpireTime":${expire},"lockedByCurrentUser":${mine}}`;
   }
-  return new JsonText(
-    `{"areaId":${area.id},"areaName":${JSON.stringify(area.name)},"sessionId":${area.sessionId},` +
-      `"totalRows":${area.rows},"totalCols":${area.cols},` +
-      `"totalSeats":${seats.filter((s) => !s.disabled).length},"availableSeats":${available},` +
-      `"seats":[${parts.join(",")}]}`,
-  );
+  return `{"areaId":${area.id},"areaName":${
+    JSON.stringify(area.name)
+  },"sessionId":${area.sessionId},` +
+    `"totalRows":${area.rows},"totalCols":${area.cols},` +
+    `"totalSeats":${sellable},"availableSeats":${available},` +
+    `"seats":[${parts.join(",")}]}`;
 }
 
+const FREE_STATE: SlotState = { state: "free", holder: null, expireAt: null };
 const STATUS_CODE = { disabled: 0, free: 1, held: 2, pending: 2, sold: 3 } as const;
 const LOCK_CODE = { disabled: 0, free: 0, held: 1, pending: 2, sold: 2 } as const;
 
-// The static JSON of each seat, computed once per cached seat list.
-const prefixCache = new WeakMap<Seat[], string[]>();
+// The static JSON of each seat, and of each seat when free, computed once per cached seat list.
+const staticCache = new WeakMap<Seat[], { prefixes: string[]; free: string[] }>();
 
-function seatPrefixes(area: Area, seats: Seat[]): string[] {
-  let prefixes = prefixCache.get(seats);
-  if (!prefixes) {
-    prefixes = seats.map((s) =>
+function staticParts(area: Area, seats: Seat[]) {
+  let parts = staticCache.get(seats);
+  if (!parts) {
+    const prefixes = seats.map((s) =>
       `{"id":${s.id},"seatCode":${JSON.stringify(s.seatCode)},"rowNum":${s.rowNum},` +
       `"seatNum":${s.seatNum},"xCoordinate":${s.x},"yCoordinate":${s.y},"price":${area.price},`
     );
-    prefixCache.set(seats, prefixes);
+    const free = prefixes.map((p) =>
+      `${p}"status":1,"lockStatus":0,"lockExpireTime":null,"lockedByCurrentUser":false}`
+    );
+    parts = { prefixes, free };
+    staticCache.set(seats, parts);
   }
-  return prefixes;
+  return parts;
 }

@@ -1,7 +1,9 @@
 /**
- * The live state of slots in Redis, read in one round trip by read-slots.lua: the session's
- * claims hash (slot → order), its disabled seats set, and one key per hold with a TTL, so an
- * abandoned hold lapses by itself. What each state means is lua/includes/slots.lua's to say.
+ * The live state of slots in Redis, read by read-slots.lua: the session's claims hash (slot →
+ * order), its disabled seats set, and its holds (one key per hold with a TTL, so an abandoned
+ * hold lapses by itself, found through the session's hold index). What each state means is
+ * lua/includes/slots.lua's to say. One round trip per READ_CHUNK slots: a layout or an
+ * availability (capped at AVAILABILITY_MAX_SLOTS) is one.
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { readSlotsScript } from "#lib/sale/calls.ts";
@@ -30,7 +32,18 @@ export async function readSlots(
   slots: string[],
   options: { rebuild: boolean } = { rebuild: true },
 ): Promise<SlotState[] | null> {
-  const read = () => readSlotsScript(ctx, sessionId, slots);
-  const reply = options.rebuild ? await withBuiltSession(ctx, sessionId, read) : await read();
-  return reply === NOT_BUILT ? null : decodeSlotStates(reply, slots.length);
+  const out: SlotState[] = [];
+  for (let at = 0; at < slots.length || at === 0; at += READ_CHUNK) {
+    const chunk = slots.length <= READ_CHUNK ? slots : slots.slice(at, at + READ_CHUNK);
+    const read = () => readSlotsScript(ctx, sessionId, chunk);
+    const reply = options.rebuild ? await withBuiltSession(ctx, sessionId, read) : await read();
+    if (reply === NOT_BUILT) return null;
+    const states = decodeSlotStates(reply, chunk.length);
+    if (chunk === slots) return states;
+    for (const s of states) out.push(s);
+  }
+  return out;
 }
+
+/** Slots read in one script call: a bounded command and a bounded time inside Redis. */
+export const READ_CHUNK = 10_000;

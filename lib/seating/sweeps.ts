@@ -1,34 +1,39 @@
 /**
  * Sweeps of stray holds. Hold keys lapse by their own TTL; what is left to sweep are holds that
- * lost their TTL (they would never lapse) and holds on slots now in an order or disabled.
+ * lost their TTL (they would never lapse) and holds on slots now in an order or disabled. Found
+ * through each session's hold index (lua/hold-seats.lua), never by a SCAN of the keyspace.
  */
 import type { AppContext } from "#lib/platform/context.ts";
-import { escapeGlob } from "#lib/platform/redis.ts";
 import { readSlots } from "./live_state.ts";
 import { strayHoldReason } from "./slots.ts";
 
 /**
  * Deletes stray holds of a session: hold keys on seats that are disabled or in an order, and
- * hold keys that lost their TTL (they would never lapse). Bounded by `batch` keys per call.
+ * hold keys that lost their TTL (they would never lapse). Reads the session's hold index, oldest
+ * entries first, never the keyspace: at most `batch` entries per call; entries whose hold is gone
+ * leave the index.
  */
 export async function sweepStrayHolds(
   ctx: AppContext,
   sessionId: number,
   batch = 1000,
 ): Promise<{ scanned: number; removed: number }> {
-  const prefix = ctx.keys.hold(sessionId, "");
-  const found: string[] = [];
-  await ctx.redis.scan(`${escapeGlob(prefix)}*`, (keys) => {
-    for (const key of keys) if (found.length < batch) found.push(key);
-    return Promise.resolve();
-  });
+  const index = ctx.keys.sessionHolds(sessionId);
+  const slots = await ctx.redis.send<string[]>(
+    ["ZRANGE", index, "0", String(batch - 1)],
+    index,
+  );
   let removed = 0;
-  if (!found.length) return { scanned: 0, removed };
-  const slots = found.map((key) => key.slice(prefix.length));
+  if (!slots.length) return { scanned: 0, removed };
   const states = await readSlots(ctx, sessionId, slots);
-  for (let i = 0; i < found.length; i++) {
-    const key = found[i];
+  const gone: string[] = [];
+  for (let i = 0; i < slots.length; i++) {
+    const key = ctx.keys.hold(sessionId, slots[i]);
     const ttl = Number(await ctx.redis.send(["PTTL", key], key));
+    if (ttl === -2) {
+      gone.push(slots[i]);
+      continue;
+    }
     const { state } = states[i];
     const inOrder = state === "sold" || state === "pending";
     const stray = strayHoldReason(ttl, {
@@ -37,7 +42,20 @@ export async function sweepStrayHolds(
     });
     if (stray !== null) removed += Number(await ctx.redis.send(["DEL", key], key));
   }
-  return { scanned: found.length, removed };
+  // An entry whose hold lapsed or was taken into an order; a hold made since re-adds it.
+  if (gone.length) await dropGone(ctx, sessionId, gone);
+  return { scanned: slots.length, removed };
+}
+
+/** Index entries of holds that are gone, removed unless the slot was held again meanwhile. */
+async function dropGone(ctx: AppContext, sessionId: number, slots: string[]): Promise<void> {
+  const index = ctx.keys.sessionHolds(sessionId);
+  for (const slot of slots) {
+    const key = ctx.keys.hold(sessionId, slot);
+    if (Number(await ctx.redis.send(["EXISTS", key], key)) === 0) {
+      await ctx.redis.send(["ZREM", index, slot], index);
+    }
+  }
 }
 
 /**

@@ -160,8 +160,12 @@ const UNKNOWN_PATHS = [
   "/docs/%2e%2e%2fdeno.json",
 ];
 
-/** Replies that are not the JSON envelope when they succeed. */
-const NOT_ENVELOPE = /^\/(docs|metrics|openapi\.json)(\/|$|\?)/;
+/**
+ * Replies that are not the JSON envelope when they succeed: the buyer's page (HTML), the docs,
+ * and the Prometheus text of /metrics and of the reference dashboard's /api/stock/monitor/metrics.
+ */
+const NOT_ENVELOPE =
+  /^\/(docs|metrics|openapi\.json|web|api\/stock\/monitor\/metrics)(\/|$|\?)|^\/($|\?)/;
 
 drill("5: bad input at volume", { short: false }, async (t, stores) => {
   const total = Number(Deno.env.get("FAULTS_BAD_REQUESTS") ?? size(12_000, 1_500));

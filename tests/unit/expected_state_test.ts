@@ -90,6 +90,7 @@ Deno.test("withReservations(): extra reservations lock stock, count for buyers, 
     reservations: { A1: rec({ q: 1, s: ["11"] }) },
     claims: { "11": "A1|p" },
     disabled: [],
+    seatHours: { "7": 3 },
   };
   const extra = new Map([["B2", rec({ u: 8, s: ["12", "13"] })], [
     "C3",
@@ -105,6 +106,7 @@ Deno.test("withReservations(): extra reservations lock stock, count for buyers, 
   });
   assert.deepEqual(want.tiers[1], expected.tiers[1]);
   assert.deepEqual(want.claims, { "11": "A1|p", "12": "B2|p", "13": "B2|p", "14@5": "C3|p" });
+  assert.deepEqual(want.seatHours, { "7": 4 }, "an hourly booking's seat-hours count");
   assert.deepEqual(expected.tiers[0].locked, 1, "the expectation itself is left as it is");
   assert.deepEqual(missingReservations(expected, new Map()).map(([no]) => no), ["A1"]);
   assert.deepEqual(missingReservations(expected, new Map([["A1", rec()]])), []);

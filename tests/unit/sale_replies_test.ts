@@ -56,3 +56,23 @@ Deno.test("refusalError: a hold's limit names the cap; seats in the way are list
   assert.deepEqual(seats.detail, { seats: ["11", "12"] });
   assert.deepEqual(seatUnavailable(["11", "12"]), seats);
 });
+
+Deno.test("refusalError: the hourly seat-hour cap, from a reserve or a hold, names the cap", () => {
+  assert.deepEqual(refusalOf(RESERVE.SEAT_HOURS_EXCEEDED, "238"), {
+    code: "SEAT_HOURS_EXCEEDED",
+    had: 238,
+  });
+  const order = { kind: "order", ticketId: 7, limit: 4, seatHourCap: 240 } as const;
+  const booked = refusalError({ code: "SEAT_HOURS_EXCEEDED", had: 238 }, order);
+  assert.equal(booked.code, "LIMIT_EXCEEDED");
+  assert.equal(
+    booked.message,
+    "at most 240 seat-hours per buyer in this session, held or in unpaid orders; you have 238",
+  );
+  assert.deepEqual(booked.detail, { limit: 240, held: 238 });
+  const held = refusalError(
+    { code: "LIMIT_EXCEEDED", held: 238 },
+    { kind: "hold", cap: 240, seatHours: true },
+  );
+  assert.deepEqual([held.code, held.message], [booked.code, booked.message]);
+});

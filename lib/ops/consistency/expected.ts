@@ -19,6 +19,7 @@ import {
   readSessionState,
   type ReservationRecord,
   type SessionState,
+  unpaidSeatHours,
 } from "#lib/sale/session_rebuild.ts";
 import type { SlotState } from "#lib/seating/slots.ts";
 
@@ -84,7 +85,7 @@ export function judgeReservation(
     }
     return { kind: "ok" };
   }
-  // A paid order's record is kept after confirm (idempotency); anything else is wrong.
+  // A paid order's record as older versions kept it (confirm now drops it); else wrong.
   if (record.st === "s") {
     return status === ORDER_STATUS.PAID
       ? { kind: "ok" }
@@ -112,7 +113,11 @@ export function missingReservations(
 export function withReservations(
   expected: ExpectedSession,
   extra: ReadonlyMap<string, ReservationRecord>,
-): { tiers: ExpectedTier[]; claims: Record<string, string> } {
+): {
+  tiers: ExpectedTier[];
+  claims: Record<string, string>;
+  seatHours: Record<string, number>;
+} {
   const tiers = expected.tiers.map((tier) => {
     const mine = [...extra.values()].filter((r) => r.t === tier.id);
     const buyers: Record<string, number> = { ...tier.buyers };
@@ -123,5 +128,9 @@ export function withReservations(
   });
   const claims: Record<string, string> = { ...expected.claims };
   for (const [no, r] of extra) for (const slot of r.s ?? []) claims[slot] = `${no}|p`;
-  return { tiers, claims };
+  const seatHours: Record<string, number> = { ...expected.seatHours };
+  for (const [u, n] of Object.entries(unpaidSeatHours(extra.values()))) {
+    seatHours[u] = (seatHours[u] ?? 0) + n;
+  }
+  return { tiers, claims, seatHours };
 }

@@ -3,7 +3,6 @@
  * hold against the expected state (expected.ts).
  */
 import type { AppContext } from "#lib/platform/context.ts";
-import { escapeGlob } from "#lib/platform/redis.ts";
 import type { ReservationRecord } from "#lib/sale/session_rebuild.ts";
 
 /** Is the session's state built (ready marker present)? A lost one is rebuilt on first use. */
@@ -42,18 +41,27 @@ export async function disabledSeats(ctx: AppContext, sessionId: number): Promise
   return new Set(await ctx.redis.send<string[]>(["SMEMBERS", key], key));
 }
 
-/** Every hold key of the session with its slot and remaining TTL (-1: none), by SCAN. */
+/**
+ * Every hold key of the session with its slot and remaining TTL (-1: none), from the session's
+ * hold index (never a SCAN of the keyspace); at most HOLDS_READ, oldest first.
+ */
 export async function holdKeys(
   ctx: AppContext,
   sessionId: number,
 ): Promise<{ key: string; slot: string; ttl: number }[]> {
-  const prefix = ctx.keys.hold(sessionId, "");
+  const index = ctx.keys.sessionHolds(sessionId);
+  const slots = await ctx.redis.send<string[]>(
+    ["ZRANGE", index, "0", String(HOLDS_READ - 1)],
+    index,
+  );
   const out: { key: string; slot: string; ttl: number }[] = [];
-  await ctx.redis.scan(`${escapeGlob(prefix)}*`, async (keys) => {
-    for (const key of keys) {
-      const ttl = Number(await ctx.redis.send(["PTTL", key], key));
-      out.push({ key, slot: key.slice(prefix.length), ttl });
-    }
-  });
+  for (const slot of slots) {
+    const key = ctx.keys.hold(sessionId, slot);
+    const ttl = Number(await ctx.redis.send(["PTTL", key], key));
+    if (ttl !== -2) out.push({ key, slot, ttl });
+  }
   return out;
 }
+
+/** Hold index entries one comparison reads at most. */
+export const HOLDS_READ = 5_000;

@@ -8,6 +8,7 @@ import { notFound } from "#lib/platform/errors.ts";
 import { expireOrders } from "./expire_orders.ts";
 import type { Job } from "./job.ts";
 import { lowStock } from "./low_stock.ts";
+import { prunePastHours } from "./prune_past_hours.ts";
 import { reconcileJob } from "./reconcile.ts";
 import { releaseHolds } from "./release_holds.ts";
 import { retryCompensationsJob } from "./retry_compensations.ts";
@@ -36,6 +37,12 @@ export const JOBS: readonly Job[] = [
     schedule: "* * * * *",
     description: "retry Redis steps that failed after MySQL committed; mark stuck ones",
     run: retryCompensationsJob,
+  },
+  {
+    name: "prune-past-hours",
+    schedule: "*/5 * * * *",
+    description: "seat-hours of bookings that are over leave seat_claims and the Redis claims",
+    run: prunePastHours,
   },
   {
     name: "low-stock",

@@ -5,6 +5,9 @@ import { areaAvailability } from "#lib/seating/availability.ts";
 
 export const GET = defineRoute({
   summary: "Hourly venues: per seat of an area, the busy hours of a day (or of `days` days)",
+  description: "Only areas of a venue booked by the hour (others 400). At most " +
+    "AVAILABILITY_MAX_SLOTS (default 10,000) seat-hours (sellable seats × hours) per request: " +
+    "beyond it 400 naming the cap; ask for fewer days.",
   auth: "optional",
   query: z.object({
     areaId: intQuery(1, Number.MAX_SAFE_INTEGER),

@@ -1,0 +1,78 @@
+// Issue 17: a tier known sold out is refused from process memory for SOLD_OUT_CACHE_MS, without
+// a Redis call; idempotent answers never suffer from it.
+import assert from "node:assert/strict";
+import type { RedisReply } from "#lib/platform/redis.ts";
+import type { ScriptName } from "#lib/platform/scripts.ts";
+import { suite, type TestEnv } from "./support/env.ts";
+import { createSale } from "./support/sale.ts";
+
+/** How many times each script runs during `fn`. */
+async function scriptCalls(env: TestEnv, fn: () => Promise<void>): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  const real = env.ctx.scripts.run;
+  const counting = (name: ScriptName, keys: string[], args: (string | number)[]) => {
+    calls.set(name, (calls.get(name) ?? 0) + 1);
+    return real.call(env.ctx.scripts, name, keys, args) as Promise<RedisReply>;
+  };
+  env.ctx.scripts.run = counting as unknown as typeof real;
+  try {
+    await fn();
+  } finally {
+    env.ctx.scripts.run = real;
+  }
+  return calls;
+}
+
+suite(
+  "sold-out fast path: refused from memory, never at the cost of an idempotent answer",
+  async (t, env) => {
+    const sale = await createSale(env, { stock: 1, limit: 4 });
+    const buyers = await env.users(24);
+    const [alice, bob, dave, erin] = buyers;
+    const create = (token: string, headers: Record<string, string> = {}) =>
+      env.call<string>("POST", "/api/order/create", {
+        token,
+        body: { ticketId: sale.ticketId, quantity: 1 },
+        headers,
+      });
+    let aliceOrder = "";
+
+    await t.step("once a reserve answered sold out, a stampede costs no Redis call", async () => {
+      const first = await create(alice.token);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      aliceOrder = first.body.data;
+      const refused = await create(bob.token);
+      assert.equal(refused.body.error, "SOLD_OUT");
+      const calls = await scriptCalls(env, async () => {
+        const all = await Promise.all(buyers.slice(4).map((b) => create(b.token)));
+        assert.ok(all.every((r) => r.status === 409 && r.body.error === "SOLD_OUT"));
+      });
+      assert.equal(calls.get("reserve") ?? 0, 0);
+    });
+
+    await t.step(
+      "a duplicate of an order still gets its number, with or without a key",
+      async () => {
+        const calls = await scriptCalls(env, async () => {
+          const again = await create(alice.token); // the same request within the dedup window
+          assert.equal(again.status, 200, JSON.stringify(again.body));
+          assert.equal(again.body.data, aliceOrder);
+          const keyed = await create(dave.token, { "idempotency-key": "dave-1" });
+          assert.equal(keyed.body.error, "SOLD_OUT");
+        });
+        assert.equal(calls.get("reserve"), 2, "both asked Redis");
+      },
+    );
+
+    await t.step("a release in this process is seen at once", async () => {
+      const cancel = await env.call("PUT", `/api/order/cancel/${aliceOrder}`, {
+        token: alice.token,
+      });
+      assert.equal(cancel.status, 200);
+      const next = await create(erin.token);
+      assert.equal(next.status, 200, JSON.stringify(next.body));
+    });
+  },
+  // Longer than the steps take on a slow, shared machine.
+  { SOLD_OUT_CACHE_MS: "5000" },
+);
