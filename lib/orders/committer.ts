@@ -18,7 +18,7 @@
  * transaction is ended (Db.endSession), then the order numbers are looked up.
  */
 import type { AppContext } from "#lib/platform/context.ts";
-import { unknownOutcome } from "#lib/platform/db.ts";
+import { unknownOutcome } from "#lib/platform/db_outcome.ts";
 import { isAppError } from "#lib/platform/errors.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import { recordOrderBatch } from "#lib/platform/metrics.ts";

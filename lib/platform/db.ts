@@ -5,6 +5,7 @@
  */
 import { mysql, type MysqlConnection, type MysqlPool, type ResultSetHeader } from "#deps";
 import { unavailable } from "./errors.ts";
+import { endSession, isOutcomeUnknown, markUnknownOutcome } from "./db_outcome.ts";
 import { inSpan } from "./tracing.ts";
 
 /** A parameter of a prepared statement. */
@@ -162,7 +163,7 @@ export function createDb(options: DbOptions): Db {
         }
         const error = classify(e);
         if (thread !== undefined && typeof error === "object" && error !== null) {
-          unknownOutcomes.set(error, thread);
+          markUnknownOutcome(error, thread);
         }
         throw error;
       } finally {
@@ -170,35 +171,7 @@ export function createDb(options: DbOptions): Db {
         else conn.release();
       }
     },
-    async endSession(threadId: number): Promise<boolean> {
-      const listed = async () => {
-        const [row] = await main.rows<{ n: number }>(
-          `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
-            WHERE ID = ? AND USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1)`,
-          [threadId],
-        );
-        return Number(row.n) > 0;
-      };
-      try {
-        if (!(await listed())) return true;
-        await main.exec(`KILL CONNECTION ${Number(threadId)}`).catch((e) => {
-          // 1094: no such thread (it ended between the two statements).
-          if (
-            (e as { cause?: { errno?: number } })?.cause?.errno !== 1094 &&
-            (e as { errno?: number })?.errno !== 1094
-          ) throw e;
-        });
-        // KILL only flags the session; it ends (rolled back, or done committing) shortly after.
-        const deadline = Date.now() + END_SESSION_WAIT_MS;
-        while (await listed()) {
-          if (Date.now() > deadline) return false;
-          await new Promise((r) => setTimeout(r, 10));
-        }
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    endSession: (threadId: number) => endSession(main, threadId),
     poolStats() {
       // mysql2 keeps these on the callback pool; they are not part of its typed surface.
       const p = (pool as unknown as { pool: PoolInternals }).pool;
@@ -211,35 +184,6 @@ export function createDb(options: DbOptions): Db {
       if (readPool !== pool) await readPool.end();
     },
   };
-}
-
-/** How long endSession waits for a killed session to be gone. */
-const END_SESSION_WAIT_MS = 5_000;
-
-/** Errors of Db.atomic whose outcome is unknown, with the server session that ran the call. */
-const unknownOutcomes = new WeakMap<object, number>();
-
-/**
- * The server session (thread id) of a failed Db.atomic call whose outcome is unknown: the
- * statements were sent, or may have been, and the connection failed before the reply said how
- * they ended — the COMMIT may have happened. Undefined for a failure that surely committed
- * nothing (the server reported a statement's error, or no connection was had). Resolve with
- * `Db.endSession` and then a look at the rows.
- */
-export function unknownOutcome(e: unknown): number | undefined {
-  return typeof e === "object" && e !== null ? unknownOutcomes.get(e) : undefined;
-}
-
-/** The connection broke or timed out, or the server ended the session: no reply to trust. */
-function isOutcomeUnknown(e: unknown): boolean {
-  const err = e as { fatal?: boolean; code?: string };
-  return err?.fatal === true || isQueryTimeout(e) ||
-    ["ER_SERVER_SHUTDOWN", "ER_CONNECTION_KILLED", "ER_QUERY_INTERRUPTED"].includes(
-      String(err?.code),
-    ) ||
-    /Query inactivity timeout|Connection lost|closed state/i.test(
-      e instanceof Error ? e.message : "",
-    );
 }
 
 interface PoolInternals {
