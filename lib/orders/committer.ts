@@ -11,9 +11,11 @@
  *   guard refuses (stock CHECK, buyer limit CHECK, a seat claimed twice, a duplicate key, a value
  *   that does not fit) is split in two, each half retried, until the offending orders are alone:
  *   only they get the error, the others commit;
- * - "unknown": the connection failed after the statements were sent and the outcome could not be
- *   established. The reservation must stay: the reconcile job releases it after its grace period
- *   if no order row appears.
+ * - unknown: the connection failed after the statements were sent and the outcome could not be
+ *   established now (the database does not answer). The create answers 503 and its reservation
+ *   stays; `later` keeps trying in the background (about a minute) and says how it ended, so a
+ *   create whose order never committed gives its reservation back as soon as MySQL answers again.
+ *   A process that dies meanwhile leaves it to the reconcile job (after its grace period).
  * An unknown outcome is resolved before anyone is answered: the server session that ran the
  * transaction is ended (Db.endSession), then the order numbers are looked up.
  */
@@ -24,7 +26,8 @@ import { errorFields } from "#lib/platform/log.ts";
 import { recordOrderBatch } from "#lib/platform/metrics.ts";
 import { batchStatements, type NewOrderRow, orderStatements } from "./statements.ts";
 
-export type WriteOutcome = "committed" | "unknown";
+/** Committed, or unknown now: `later` is true (committed), false (not), undefined (gave up). */
+export type WriteOutcome = "committed" | { later: Promise<boolean | undefined> };
 
 /** Writes one create's transaction; see the module comment for the outcomes. */
 export function writeOrder(ctx: AppContext, row: NewOrderRow): Promise<WriteOutcome> {
@@ -57,12 +60,33 @@ async function settleFailure(
   ctx.log.warn("order commit outcome was unknown", {
     orders: orderNos.length,
     first: orderNos[0],
-    resolved: committed === undefined ? "not now: left to reconcile" : committed,
+    resolved: committed === undefined ? "not now: retried in the background" : committed,
     ...errorFields(e),
   });
-  if (committed === undefined) return "unknown";
+  if (committed === undefined) return { later: settleLater(ctx, thread, orderNos) };
   if (committed) return "committed";
   throw e;
+}
+
+/** Waits between the background attempts to settle an unknown outcome (about a minute). */
+const SETTLE_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 30_000];
+
+/** Looks again until the database answers; undefined after the last attempt. */
+async function settleLater(
+  ctx: AppContext,
+  thread: number,
+  orderNos: string[],
+): Promise<boolean | undefined> {
+  for (const delay of SETTLE_DELAYS_MS) {
+    // Unref'd: a process shutting down does not wait for these; reconcile is the backstop.
+    await new Promise((r) => Deno.unrefTimer(setTimeout(r, delay)));
+    const committed = await lookUpAfterUnknown(ctx, thread, orderNos);
+    if (committed !== undefined) {
+      ctx.log.warn("order commit outcome settled", { first: orderNos[0], committed });
+      return committed;
+    }
+  }
+  return undefined;
 }
 
 /** Whether the orders are in MySQL once the session that wrote them ended; undefined: unknown. */

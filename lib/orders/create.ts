@@ -78,9 +78,12 @@ async function placeOrder(
     } catch (e) {
       return await compensate(ctx, userId, input, dedup, ref, e);
     }
-    // Maybe committed: the reservation stays (releasing it could free the tickets of a real
-    // order); a retry with the same key waits for the row, or for reconcile's release.
-    if (outcome === "unknown") throw unavailable(`the outcome of order ${orderNo}`);
+    if (outcome !== "committed") {
+      // Maybe committed: the reservation stays (releasing it could free the tickets of a real
+      // order) until the outcome is known; a retry with the same key waits for it.
+      settleWhenKnown(ctx, userId, input, dedup, ref, outcome.later);
+      throw unavailable(`the outcome of order ${orderNo}`);
+    }
     await adopt(ctx, userId, ref, plan, reserved.reservedAtUs);
     recordOrderEvent("created");
     return orderNo;
@@ -137,6 +140,29 @@ async function adopt(
       orderNo: ref.orderNo,
       ...errorFields(e),
     })
+  );
+}
+
+/**
+ * An unknown outcome, settled in the background: an order that never committed is compensated
+ * like any failed create (its reservation given back, waiting duplicates told); a committed one
+ * keeps its reservation; if it stays unknown, the reconcile job decides after its grace period.
+ */
+function settleWhenKnown(
+  ctx: AppContext,
+  userId: number,
+  input: CreateOrderInput,
+  dedup: DedupKey | undefined,
+  ref: ReservationRef,
+  later: Promise<boolean | undefined>,
+): void {
+  later.then(async (committed) => {
+    if (committed !== false) return;
+    await compensate(ctx, userId, input, dedup, ref, unavailable("the database")).catch(() => {
+      // compensate answers by throwing the refusal: here nobody is waiting for it.
+    });
+  }).catch((e) =>
+    ctx.log.warn("unknown order outcome not settled", { orderNo: ref.orderNo, ...errorFields(e) })
   );
 }
 
