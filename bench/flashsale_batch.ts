@@ -149,7 +149,8 @@ try {
       ? { ok: audit.ok, violations: audit.violations.slice(0, 5) }
       : { ok: false, error: "no audit" };
   } catch (e) {
-    report.audit = { ok: false, error: String(e).slice(0, 2000) };
+    const cause = (e as { cause?: unknown })?.cause;
+    report.audit = { ok: false, error: `${e}${cause ? ` (cause: ${cause})` : ""}`.slice(0, 2000) };
   }
   console.log(JSON.stringify(report, null, 2));
   const audit = report.audit as { ok: boolean };
