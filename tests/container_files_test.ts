@@ -124,6 +124,10 @@ Deno.test("compose.yaml: boxoffice with MariaDB and Redis, healthchecks, volumes
   assert.equal(db.password, maria.MARIADB_PASSWORD);
   assert.equal(db.pathname, `/${maria.MARIADB_DATABASE}`);
   assert.ok((app.ports as string[]).some((p) => p.endsWith(`:${config.port}`)));
+  // The demo's well-known admin password must not be reachable from other machines.
+  for (const p of app.ports as string[]) {
+    assert.match(p, /^127\.0\.0\.1:/, `${p}: the demo is published on loopback only`);
+  }
   assert.ok((app.volumes as string[]).some((v) => v.endsWith(`:${config.dataDir}`)));
 });
 
