@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { audit } from "#lib/ops/audit.ts";
-import { wallClock } from "#lib/platform/time.ts";
+import { createCafe, day } from "./support/cafe.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { http, listen } from "./support/sale.ts";
 import { createSeatedSale, type SeatedSale } from "./support/seating.ts";
@@ -256,53 +256,10 @@ suite(
   },
 );
 
-const ZONE = "Asia/Shanghai";
-
 suite(
   "best available, hourly venue: one window's seats are disjoint, another may reuse them",
   async (_t, env) => {
-    const admin = await env.admin();
-    const ok = async (path: string, body: unknown) => {
-      const res = await env.call<{ id: number }>("POST", path, { token: admin.token, body });
-      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
-      return res.body.data.id;
-    };
-    const day = (d: number) => wallClock(new Date(Date.now() + d * 86_400_000), ZONE).date;
-    const start = `${day(-1)} 00:00:00`;
-    const end = `${day(30)} 00:00:00`;
-    const showId = await ok("/api/show", {
-      name: "Café",
-      type: 6,
-      venue: "Café",
-      city: "杭州",
-      startTime: start,
-      endTime: end,
-    });
-    const sessionId = await ok(`/api/show/${showId}/sessions`, {
-      name: "All day",
-      startTime: start,
-      endTime: end,
-      saleStartTime: start,
-      saleEndTime: end,
-    });
-    const ticketId = await ok("/api/ticket", {
-      showId,
-      sessionId,
-      name: "Hall",
-      price: 10,
-      totalStock: 0,
-      limitCount: 10,
-    });
-    const areaId = await ok("/api/seat/areas", {
-      showId,
-      sessionId,
-      ticketId,
-      name: "大厅",
-      rows: 2,
-      cols: 5,
-      price: 10,
-      nightPrice: 13,
-    });
+    const { showId, sessionId, areaId } = await createCafe(env);
     const [alice, bob, carol] = await env.users(3);
     const morning = { sessionId, areaId, count: 2, startTime: `${day(1)} 10:00:00`, hours: 2 };
     const noHours = await best(env, alice.token, { sessionId, areaId, count: 2 });

@@ -10,6 +10,7 @@ import { rebuildSession } from "#lib/sale/session_rebuild.ts";
 import { releaseReservation, reserveStock } from "#lib/sale/stock_gate.ts";
 import type { RedisReply } from "#lib/platform/redis.ts";
 import type { ScriptName } from "#lib/platform/scripts.ts";
+import { createCafe } from "./support/cafe.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { createSale, stockOf } from "./support/sale.ts";
 import { createSeatedSale } from "./support/seating.ts";
@@ -117,56 +118,6 @@ suite("hardening: order numbers, collisions and refused statements", async (t, e
   );
 });
 
-/** An internet café (show type 6) on sale now: one area of `seats` seats. */
-async function createCafe(env: TestEnv, seats: number) {
-  const admin = await env.admin();
-  const ok = async (path: string, body: unknown) => {
-    const res = await env.call<{ id: number }>("POST", path, { token: admin.token, body });
-    assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
-    return res.body.data.id;
-  };
-  const start = `${day(-1)} 00:00:00`;
-  const end = `${day(30)} 00:00:00`;
-  const showId = await ok("/api/show", {
-    name: "Café",
-    type: 6,
-    venue: "Café",
-    city: "杭州",
-    startTime: start,
-    endTime: end,
-  });
-  const sessionId = await ok(`/api/show/${showId}/sessions`, {
-    name: "All day",
-    startTime: start,
-    endTime: end,
-    saleStartTime: start,
-    saleEndTime: end,
-  });
-  const ticketId = await ok("/api/ticket", {
-    showId,
-    sessionId,
-    name: "Hall",
-    price: 10,
-    totalStock: 0,
-    limitCount: 10,
-  });
-  const areaId = await ok("/api/seat/areas", {
-    showId,
-    sessionId,
-    ticketId,
-    name: "Hall",
-    rows: 1,
-    cols: seats,
-    price: 10,
-    nightPrice: 13,
-  });
-  const rows = await env.ctx.db.rows<{ id: number }>(
-    "SELECT id FROM seats WHERE area_id = ? ORDER BY id",
-    [areaId],
-  );
-  return { showId, sessionId, seatIds: rows.map((r) => r.id), adminToken: admin.token };
-}
-
 /** "YYYY-MM-DD" (UTC, the tests' time zone), `days` from today. */
 function day(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -178,7 +129,7 @@ async function wipeSession(env: TestEnv, sessionId: number): Promise<void> {
 }
 
 suite("hardening: unpaid seat-hours per buyer and session are capped", async (t, env) => {
-  const cafe = await createCafe(env, 10);
+  const cafe = await createCafe(env); // 10 seats
   const [alice, bob, carol] = await env.users(3);
   const s = cafe.seatIds;
   const D = day(2);
