@@ -5,7 +5,7 @@ import { createContext } from "#lib/boot.ts";
 import { loadConfig } from "#lib/platform/config.ts";
 import { createDb } from "#lib/platform/db.ts";
 import { createLogger } from "#lib/platform/log.ts";
-import { freePort } from "#dev/local_stores.ts";
+import { startRedis } from "#dev/local_stores.ts";
 import { ensureAdmin } from "#lib/accounts/users.ts";
 import { verifyPassword } from "#lib/accounts/passwords.ts";
 import { spawnServer } from "./support/process.ts";
@@ -243,34 +243,17 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const { databaseUrl: serverUrl } = await testStores();
-    const port = freePort();
     const dir = await Deno.makeTempDir();
-    const redis = new Deno.Command("redis-server", {
-      args: [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        dir,
-        "--maxmemory",
-        "64mb",
-        "--maxmemory-policy",
-        "allkeys-lru",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const redis = await startRedis({
+      dir,
+      extraArgs: ["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"],
+    });
     const url = new URL(serverUrl);
     url.pathname = `/${uniqueName()}`;
     try {
       const server = spawnServer({
         DATABASE_URL: url.toString(),
-        REDIS_URL: `redis://127.0.0.1:${port}`,
+        REDIS_URL: redis.url,
         JWT_SECRET: TEST_JWT_SECRET,
         JOBS: "false",
       });
@@ -281,8 +264,7 @@ Deno.test({
         server.lines.join("\n"),
       );
     } finally {
-      redis.kill("SIGTERM");
-      await redis.status;
+      await redis.stop();
       const db = createDb({ url: serverUrl.replace(/\/[^/]*$/, "/mysql"), poolSize: 1 });
       await db.exec(`DROP DATABASE IF EXISTS \`${url.pathname.slice(1)}\``).finally(() =>
         db.close()

@@ -8,6 +8,7 @@
  * touches anyone else's. Not part of `deno task test` (it takes a few minutes). Arguments after
  * `--` go to `deno test`.
  */
+import { summaryTable } from "./summary_table.ts";
 const deno = Deno.execPath();
 const testArgs = Deno.args.filter((a) => a !== "--");
 const summary = await Deno.makeTempFile({ prefix: "bo-cluster-", suffix: ".jsonl" });
@@ -93,15 +94,10 @@ table.push([
   code === 0 ? sum((r) => r.violations) : "see above",
   (Math.round(rows.reduce((n, r) => n + r.seconds, 0) * 10) / 10).toFixed(1),
 ]);
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-const line = (cells: string[]) =>
-  `| ${cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join(" | ")} |`;
 console.log(
   "\nscale-out run: 3 instances, Redis Cluster 3 masters + 3 replicas, MariaDB + replica\n",
 );
-console.log(line(header));
-console.log(`|${widths.map((w, i) => "-".repeat(w + 1) + (i ? ":" : "-")).join("|")}|`);
-for (const r of table) console.log(line(r));
+console.log(summaryTable(header, table));
 
 const failover = extra("failover")?.value;
 if (failover) {

@@ -7,6 +7,7 @@
  * never touches anyone else's. Arguments after `--` go to `deno test`
  * (`deno task test:faults -- --filter "drill 3"`). FAULTS_SEED replays drill 5's stream.
  */
+import { summaryTable } from "./summary_table.ts";
 const deno = Deno.execPath();
 const testArgs = Deno.args.filter((a) => a !== "--");
 const summary = await Deno.makeTempFile({ prefix: "bo-faults-", suffix: ".jsonl" });
@@ -87,15 +88,8 @@ table.push([
   code === 0 ? sum((r) => r.violations) : "see above",
   (Math.round(rows.reduce((n, r) => n + r.seconds, 0) * 10) / 10).toFixed(1),
 ]);
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-const line = (cells: string[]) =>
-  `| ${cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join(" | ")} |`;
 console.log("\nfault drills (FAULTS_FULL=1)\n");
-console.log(line(header));
-console.log(
-  `|${widths.map((w, i) => "-".repeat(w + 1) + (i ? ":" : "-")).join("|")}|`,
-);
-for (const r of table) console.log(line(r));
+console.log(summaryTable(header, table));
 console.log(
   code === 0
     ? `\nall ${rows.length} drills passed: 0 violations`
