@@ -15,6 +15,8 @@ import { migrate } from "#lib/platform/migrate.ts";
 import { connectRedis, type Redis } from "#lib/platform/redis.ts";
 import { assertNoEviction } from "#lib/platform/eviction.ts";
 import { loadScripts } from "#lib/platform/scripts.ts";
+import { watchChannel, type WatchedSubscription } from "#lib/platform/redis_subscriber.ts";
+import { WatchedFacts } from "#lib/platform/watched_facts.ts";
 import { seedDemo } from "#dev/seed.ts";
 import { useTimeZone } from "#lib/platform/time.ts";
 import { ensureAdmin } from "#lib/accounts/users.ts";
@@ -97,17 +99,30 @@ export async function createContext(
   try {
     await assertNoEviction(redis);
     const scripts = await loadScripts(redis);
-    return {
+    const keys = redisKeys(config.redisPrefix);
+    const revocations = new WatchedFacts();
+    const ctx: AppContext = {
       config,
       db,
       redis,
       scripts,
-      keys: redisKeys(config.redisPrefix),
+      keys,
+      revocations,
       log: where.log,
       jwtKey: new TextEncoder().encode(jwtSecret),
       migrated: true,
       now: () => Date.now(),
     };
+    subscriptions.set(
+      ctx,
+      watchChannel(
+        { url: where.redisUrl || undefined, clusterNodes: config.redisClusterNodes },
+        keys.revocationsChannel,
+        revocations,
+        redisErrorLogger(where.log),
+      ),
+    );
+    return ctx;
   } catch (e) {
     await redis.close();
     await db.close();
@@ -148,6 +163,8 @@ export async function createReadOnlyContext(
       run: () => Promise.reject(new Error("a read-only context runs no scripts")),
     },
     keys: redisKeys(config.redisPrefix),
+    // Never live: without a subscription every token is checked in Redis.
+    revocations: new WatchedFacts(),
     log: where.log,
     jwtKey: new Uint8Array(0),
     migrated: false,
@@ -155,7 +172,16 @@ export async function createReadOnlyContext(
   };
 }
 
+/** The revocation channel's subscription of each context that has one. */
+const subscriptions = new WeakMap<AppContext, WatchedSubscription>();
+
+/** Settles once the context trusts its memory of revocations (tests of that memory wait on it). */
+export function revocationsWatched(ctx: AppContext): Promise<void> {
+  return subscriptions.get(ctx)?.firstLive ?? Promise.reject(new Error("no subscription"));
+}
+
 export async function closeContext(ctx: AppContext): Promise<void> {
+  await subscriptions.get(ctx)?.close().catch(() => {});
   await ctx.redis.close().catch(() => {});
   await ctx.db.close().catch(() => {});
 }

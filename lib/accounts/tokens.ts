@@ -91,11 +91,17 @@ function rememberVerified(ctx: AppContext, token: string, payload: JWTPayload): 
 }
 
 /**
- * One Redis round trip in the common case. When Redis has not seen this user's revocations since
- * it started (the marker is missing), they are loaded from MySQL first: a Redis that lost its
- * memory must not bring logged-out tokens back to life.
+ * Usually no Redis round trip at all: a token found not revoked is remembered while this process
+ * watches the revocation channel, and forgotten as soon as a revocation of its user is announced
+ * or the watch drops (lib/platform/watched_facts.ts says why that cannot serve a stale verdict).
+ * Otherwise one round trip. When Redis has not seen this user's revocations since it started
+ * (the marker is missing), they are loaded from MySQL first: a Redis that lost its memory must
+ * not bring logged-out tokens back to life.
  */
 async function isRevoked(ctx: AppContext, userId: number, jti: string, ims: number) {
+  const group = String(userId);
+  if (ctx.revocations.has(group, jti)) return false;
+  const epoch = ctx.revocations.epoch();
   const k = ctx.keys;
   let [revoked, notBefore, loaded] = await ctx.redis.send<(string | null)[]>(
     ["MGET", k.revokedToken(userId, jti), k.tokensNotBefore(userId), k.revocationsLoaded(userId)],
@@ -113,6 +119,7 @@ async function isRevoked(ctx: AppContext, userId: number, jti: string, ims: numb
     const [ms, keptJti] = notBefore.split("|");
     if (ims < Number(ms) && jti !== keptJti) return true;
   }
+  ctx.revocations.remember(group, jti, epoch);
   return false;
 }
 
@@ -157,13 +164,13 @@ export async function revokeToken(ctx: AppContext, caller: Caller): Promise<void
     "INSERT INTO token_revocations (user_id, jti, expires_at) VALUES (?, ?, ?)",
     [caller.userId, caller.jti, new Date(caller.exp * 1000)],
   );
-  await ctx.redis.send([
-    "SET",
+  await announceRevocation(
+    ctx,
+    caller.userId,
     ctx.keys.revokedToken(caller.userId, caller.jti),
     "1",
-    "PX",
-    String(ttlMs),
-  ]);
+    ttlMs,
+  );
 }
 
 /** Refuses every token of the user issued before now, except the one given (the caller's). */
@@ -175,11 +182,34 @@ export async function revokeOtherTokens(ctx: AppContext, caller: Caller): Promis
      VALUES (?, ?, ?, ?)`,
     [caller.userId, now, caller.jti, new Date(now + ttlMs)],
   );
-  await ctx.redis.send([
-    "SET",
+  await announceRevocation(
+    ctx,
+    caller.userId,
     ctx.keys.tokensNotBefore(caller.userId),
     `${now}|${caller.jti}`,
-    "PX",
-    String(ttlMs),
-  ]);
+    ttlMs,
+  );
+}
+
+/**
+ * The revocation written to Redis and published in one atomic step; this process forgets the
+ * user's tokens at once, without waiting for its own message.
+ */
+async function announceRevocation(
+  ctx: AppContext,
+  userId: number,
+  key: string,
+  value: string,
+  ttlMs: number,
+): Promise<void> {
+  try {
+    await ctx.scripts.run("revoke-tokens", [key], [
+      value,
+      ttlMs,
+      ctx.keys.revocationsChannel,
+      userId,
+    ]);
+  } finally {
+    ctx.revocations.forgetGroup(String(userId));
+  }
 }

@@ -8,6 +8,7 @@ import type { Keys } from "./keys.ts";
 import type { Logger } from "./log.ts";
 import type { Redis } from "./redis.ts";
 import type { Scripts } from "./scripts.ts";
+import type { WatchedFacts } from "./watched_facts.ts";
 
 export interface AppContext {
   config: Config;
@@ -16,6 +17,11 @@ export interface AppContext {
   scripts: Scripts;
   keys: Keys;
   log: Logger;
+  /**
+   * Tokens known not to be revoked, kept while the revocation channel is watched
+   * (lib/accounts/tokens.ts): most requests then need no Redis read to authenticate.
+   */
+  revocations: WatchedFacts;
   /** HS256 key of the JWTs. */
   jwtKey: Uint8Array;
   /** Set when the migrations of this build have been applied. */

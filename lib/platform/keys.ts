@@ -73,6 +73,11 @@ export function redisKeys(prefix: string) {
     tokensNotBefore: (userId: number) => `${user(userId)}:tokens-nbf`,
     /** Present once the user's revocations have been loaded from MySQL into Redis. */
     revocationsLoaded: (userId: number) => `${user(userId)}:revocations-loaded`,
+    /**
+     * Channel (not a key): `lua/revoke-tokens.lua` publishes a user id on it, and every process
+     * forgets what it remembered of that user's tokens.
+     */
+    revocationsChannel: `${prefix}revocations`,
 
     // --- login throttling ---
     /** Password attempts for one account (`id:<userId>`, or `name:<folded>` for nobody). */

@@ -20,6 +20,7 @@ import releaseLock from "../../lua/release-lock.lua" with { type: "text" };
 import release from "../../lua/release.lua" with { type: "text" };
 import renewLease from "../../lua/renew-lease.lua" with { type: "text" };
 import reserve from "../../lua/reserve.lua" with { type: "text" };
+import revokeTokens from "../../lua/revoke-tokens.lua" with { type: "text" };
 import sessionKeys from "../../lua/includes/session_keys.lua" with { type: "text" };
 import slots from "../../lua/includes/slots.lua" with { type: "text" };
 import { spliceIncludes } from "./lua_includes.ts";
@@ -50,6 +51,7 @@ export const SCRIPT_FILES = {
   "hold-best-seats": holdBestSeats,
   "queue-join": queueJoin,
   "queue-step": queueStep,
+  "revoke-tokens": revokeTokens,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

@@ -1,0 +1,76 @@
+/**
+ * Facts read from Redis that a process may keep in memory because the writer announces every
+ * change on a channel ("this token is not revoked" stays true until a revocation is published).
+ *
+ * Three rules keep a remembered fact from outliving the truth:
+ * - nothing is answered from memory while the subscription is down (`live` false), and going
+ *   down forgets everything: a message missed while the connection was gone cannot be replayed;
+ * - a change to a group forgets the whole group;
+ * - a fact read from Redis is remembered only when no change and no reset happened between the
+ *   moment the read was sent (`epoch()`) and the moment it is remembered. A reply that overtakes
+ *   the message announcing a change that came after the read is therefore never kept.
+ *
+ * Pure bookkeeping: the subscription that calls `forgetGroup` and `setLive` is
+ * `redis_subscriber.ts`.
+ */
+export class WatchedFacts {
+  readonly #groups = new Map<string, Set<string>>();
+  #size = 0;
+  #epoch = 0;
+  #live = false;
+
+  /** @param maxFacts past it the oldest group is forgotten: memory stays bounded. */
+  constructor(readonly maxFacts = 100_000) {}
+
+  /** True when the fact is known, the subscription is up. */
+  has(group: string, fact: string): boolean {
+    return this.#live && this.#groups.get(group)?.has(fact) === true;
+  }
+
+  /** Taken before the read whose result may be remembered. */
+  epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Remembers a fact read at `epochAtRead`, unless anything changed since. */
+  remember(group: string, fact: string, epochAtRead: number): void {
+    if (!this.#live || epochAtRead !== this.#epoch) return;
+    let facts = this.#groups.get(group);
+    if (!facts) {
+      while (this.#size >= this.maxFacts && this.#groups.size > 0) {
+        const oldest = this.#groups.keys().next().value!;
+        this.#size -= this.#groups.get(oldest)!.size;
+        this.#groups.delete(oldest);
+      }
+      this.#groups.set(group, facts = new Set());
+    }
+    if (facts.has(fact)) return;
+    facts.add(fact);
+    this.#size++;
+  }
+
+  /** A change to a group was announced (or made here): its facts are no longer known. */
+  forgetGroup(group: string): void {
+    this.#epoch++;
+    const facts = this.#groups.get(group);
+    if (!facts) return;
+    this.#size -= facts.size;
+    this.#groups.delete(group);
+  }
+
+  /** The subscription went up or down; either way what was known before is forgotten. */
+  setLive(live: boolean): void {
+    this.#epoch++;
+    this.#live = live;
+    this.#groups.clear();
+    this.#size = 0;
+  }
+
+  get live(): boolean {
+    return this.#live;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+}

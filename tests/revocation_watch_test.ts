@@ -1,0 +1,126 @@
+/**
+ * The in-process memory of "this token is not revoked" (issue 17: one Redis round trip per
+ * create): a remembered token costs no Redis command, a revocation made on any instance is obeyed
+ * by every instance, and a dropped subscription forgets everything until it is back.
+ */
+import assert from "node:assert/strict";
+import { closeContext, createContext, revocationsWatched } from "#lib/boot.ts";
+import { verifyToken } from "#lib/accounts/tokens.ts";
+import type { AppContext } from "#lib/platform/context.ts";
+import { createLogger } from "#lib/platform/log.ts";
+import type { Redis } from "#lib/platform/redis.ts";
+import { suite } from "./support/env.ts";
+
+/** Counts the commands a context sends to Redis. */
+function countCommands(ctx: AppContext): { count: () => number } {
+  let n = 0;
+  const original: Redis["send"] = ctx.redis.send.bind(ctx.redis);
+  ctx.redis.send = ((args: string[], routingKey?: string) => {
+    n++;
+    return original(args, routingKey);
+  }) as Redis["send"];
+  return { count: () => n };
+}
+
+/** Resolves once `ok()` holds; the condition is re-read after every macrotask, for at most 5 s. */
+async function until(ok: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`not within 5 s: ${what}`);
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
+suite("revocations: remembered per process, announced to every process", async (t, env) => {
+  const other = await createContext(env.config, {
+    databaseUrl: env.databaseUrl,
+    redisUrl: env.redisUrl,
+    log: createLogger("error"),
+  });
+  try {
+    await revocationsWatched(env.ctx);
+    await revocationsWatched(other);
+
+    await t.step("a token seen once is verified again with no Redis command", async () => {
+      const buyer = await env.user();
+      const commands = countCommands(env.ctx);
+      await verifyToken(env.ctx, buyer.token);
+      const first = commands.count();
+      assert.ok(first >= 1, "the first check reads Redis");
+      for (let i = 0; i < 5; i++) await verifyToken(env.ctx, buyer.token);
+      assert.equal(commands.count(), first);
+    });
+
+    await t.step("logout on one instance is obeyed by the other", async () => {
+      const buyer = await env.user();
+      await verifyToken(other, buyer.token); // remembered by `other`
+      assert.ok(other.revocations.has(String(buyer.id), jtiOf(buyer.token)));
+      assert.equal(
+        (await env.call("POST", "/api/user/logout", { token: buyer.token })).status,
+        200,
+      );
+      // This instance forgot at once; the other when the announcement reaches it.
+      await assert.rejects(verifyToken(env.ctx, buyer.token), /token revoked/);
+      await until(
+        () => !other.revocations.has(String(buyer.id), jtiOf(buyer.token)),
+        "the other instance hears of the logout",
+      );
+      await assert.rejects(verifyToken(other, buyer.token), /token revoked/);
+    });
+
+    await t.step("a password change on one instance revokes the other tokens on both", async () => {
+      const buyer = await env.user();
+      const login = await env.call<{ token: string }>("POST", "/api/user/login", {
+        body: { username: buyer.username, password: "secret123" },
+      });
+      const second = login.body.data.token;
+      await verifyToken(other, second);
+      const changed = await env.call("PUT", "/api/user/password", {
+        token: buyer.token,
+        body: { oldPassword: "secret123", newPassword: "n3wpassword" },
+      });
+      assert.equal(changed.status, 200);
+      await until(
+        () => !other.revocations.has(String(buyer.id), jtiOf(second)),
+        "the other instance hears of the password change",
+      );
+      await assert.rejects(verifyToken(other, second), /token revoked/);
+      await verifyToken(other, buyer.token); // the caller's own token is kept
+    });
+
+    await t.step(
+      "a dropped subscription forgets everything until it is confirmed again",
+      async () => {
+        const buyer = await env.user();
+        await verifyToken(other, buyer.token);
+        assert.ok(other.revocations.size > 0);
+        // Kill every subscriber connection of this Redis: both contexts' watches drop.
+        await env.ctx.redis.send(["CLIENT", "KILL", "TYPE", "pubsub"]);
+        await until(() => !other.revocations.live || other.revocations.size === 0, "drop seen");
+        assert.equal(other.revocations.has(String(buyer.id), jtiOf(buyer.token)), false);
+        // While it is down (or once it is back), the token is checked in Redis and still valid.
+        await verifyToken(other, buyer.token);
+        await until(() => other.revocations.live, "the watch comes back on a fresh connection");
+        await verifyToken(other, buyer.token);
+        assert.ok(other.revocations.has(String(buyer.id), jtiOf(buyer.token)));
+        // And the fresh subscription hears the next revocation.
+        assert.equal(
+          (await env.call("POST", "/api/user/logout", { token: buyer.token })).status,
+          200,
+        );
+        await until(
+          () => !other.revocations.has(String(buyer.id), jtiOf(buyer.token)),
+          "the fresh subscription hears the logout",
+        );
+        await assert.rejects(verifyToken(other, buyer.token), /token revoked/);
+      },
+    );
+  } finally {
+    await closeContext(other);
+  }
+});
+
+function jtiOf(token: string): string {
+  const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+  return JSON.parse(atob(payload)).jti;
+}
