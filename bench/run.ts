@@ -74,10 +74,14 @@ const machine = () => ({
   deno: Deno.version.deno,
   loadAverage: Deno.loadavg(),
 });
-const serverFlags = (name: string) =>
-  profileDir
+/** BENCH_SERVER_FLAGS: more `deno run` flags for boxoffice's server (e.g. `--v8-flags=...`). */
+const extraServerFlags = (Deno.env.get("BENCH_SERVER_FLAGS") ?? "").split(" ").filter(Boolean);
+const serverFlags = (name: string) => [
+  ...extraServerFlags,
+  ...(profileDir
     ? [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
-    : [];
+    : []),
+];
 
 /** Figures from earlier scenarios of this run (or, when run alone, of the last run). */
 const earlier = new Map<string, Result>();
