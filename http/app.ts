@@ -3,7 +3,7 @@
  * generated manifest, the OpenAPI registry, and the one error handler that renders `AppError`s
  * into the envelope. Tests call `createApp(ctx).request(...)`; main.ts serves it.
  */
-import { HTTPException, OpenAPIHono, z } from "#deps";
+import { type Context, HTTPException, OpenAPIHono, z } from "#deps";
 import type { AppContext } from "#lib/platform/context.ts";
 import { AppError, isAppError } from "#lib/platform/errors.ts";
 import { errorFields } from "#lib/platform/log.ts";
@@ -12,7 +12,7 @@ import { verifyToken } from "#lib/accounts/tokens.ts";
 import { requestTraceId, traceRequest } from "#lib/platform/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
 import { clientAddress } from "./client_address.ts";
-import { cors } from "./cors.ts";
+import { corsPolicy } from "./cors.ts";
 import {
   acceptsGzip,
   errorResponse,
@@ -24,7 +24,7 @@ import {
 } from "./envelope.ts";
 import { parseInput } from "./input.ts";
 import { checkRepliesFromEnv, replyMismatch } from "./reply_check.ts";
-import { shedLoad } from "./shed.ts";
+import { loadShedder } from "./shed.ts";
 import { JsonText } from "#lib/platform/json_text.ts";
 import type { AnyRoute, HonoEnv, ManifestEntry, Method } from "./route.ts";
 import { METHODS } from "./route.ts";
@@ -46,66 +46,63 @@ export function createApp(
   let document: unknown;
   const openapi = () => document ??= openApiDocument(app);
 
-  // Before anything else, so that a shed request costs next to nothing.
-  app.use("*", shedLoad(ctx.config.maxInFlight));
-
-  // Trace id and the request log line come first, so that every reply (errors included) has both.
-  app.use("*", async (c, next) => {
-    const started = performance.now();
-    const traceId = requestTraceId(c.req.raw.headers);
-    c.set("ctx", ctx);
-    c.set("traceId", traceId);
-    c.set("openapi", openapi);
-    await traceRequest(traceId, c.req.method, () => c.get("route"), next);
-    c.res.headers.set("x-trace-id", traceId);
-    recordHttpRequest(
-      c.req.method,
-      c.get("route"),
-      c.res.status,
-      (performance.now() - started) / 1000,
-    );
-    ctx.log.info("request", {
-      method: c.req.method,
-      path: c.req.path,
-      route: c.get("route") ?? null,
-      status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-      traceId,
-      userId: c.get("caller")?.userId ?? null,
-    });
+  const shed = loadShedder(ctx.config.maxInFlight);
+  const cors = corsPolicy({
+    origin: (origin) => allowedOrigin(ctx, origin),
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    allowHeaders: [
+      "Authorization",
+      "Content-Type",
+      "X-Trace-Id",
+      "Idempotency-Key",
+      "X-Queue-Pass",
+    ],
+    exposeHeaders: ["X-Trace-Id", "Retry-After"],
+    maxAge: 600,
   });
 
-  app.use(
-    "*",
-    cors({
-      origin: (origin) => allowedOrigin(ctx, origin),
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: [
-        "Authorization",
-        "Content-Type",
-        "X-Trace-Id",
-        "Idempotency-Key",
-        "X-Queue-Pass",
-      ],
-      exposeHeaders: ["X-Trace-Id", "Retry-After"],
-      maxAge: 600,
-    }),
-  );
-
+  // Everything every request goes through, in one middleware (each layer of Hono's chain costs a
+  // closure and a promise per request): load shedding first, so that a shed request costs next
+  // to nothing; then the trace id and the request log line around the rest, so that every reply
+  // (errors included) has both; CORS; and the body limit.
   app.use("*", async (c, next) => {
-    // Refuse an announced oversized body before reading it; a chunked one is cut off below.
-    // With a length (the usual case) the body is left alone: touching `raw.body` would build a
-    // stream object that the read then goes through.
-    const announced = c.req.header("content-length");
-    if (announced !== undefined) {
-      if (Number(announced) > ctx.config.bodyLimitBytes) throw tooLarge(ctx.config.bodyLimitBytes);
-    } else if (c.req.method !== "GET" && c.req.method !== "HEAD") {
-      const body = c.req.raw.body;
-      if (body) {
-        c.req.raw = new Request(c.req.raw, { body: limitStream(body, ctx.config.bodyLimitBytes) });
-      }
+    const headers = c.req.raw.headers;
+    const shedReply = shed.refuse(c.req.path, headers);
+    if (shedReply) return shedReply;
+    try {
+      const started = performance.now();
+      const traceId = requestTraceId(headers);
+      c.set("ctx", ctx);
+      c.set("traceId", traceId);
+      c.set("openapi", openapi);
+      const origin = headers.get("origin") ?? "";
+      await traceRequest(traceId, c.req.method, () => c.get("route"), async () => {
+        if (c.req.method === "OPTIONS") {
+          c.res = cors.preflight(origin);
+          return;
+        }
+        const refused = bodyRefusal(c, ctx.config.bodyLimitBytes);
+        if (refused) c.res = errorResponse(refused);
+        else await next();
+        const res = cors.apply(c.res, origin);
+        if (res !== c.res) c.res = res;
+      });
+      c.res.headers.set("x-trace-id", traceId);
+      const route = c.get("route");
+      const ms = performance.now() - started;
+      recordHttpRequest(c.req.method, route, c.res.status, ms / 1000);
+      ctx.log.info("request", {
+        method: c.req.method,
+        path: c.req.path,
+        route: route ?? null,
+        status: c.res.status,
+        ms: Math.round(ms * 10) / 10,
+        traceId,
+        userId: c.get("caller")?.userId ?? null,
+      });
+    } finally {
+      shed.done();
     }
-    await next();
   });
 
   for (const entry of sortForMatching(entries)) {
@@ -241,6 +238,21 @@ function allowedOrigin(ctx: AppContext, origin: string): string | null {
   }
   if (allowed.includes("*")) return origin || "*";
   return allowed.includes(origin) ? origin : null;
+}
+
+/**
+ * An announced oversized body is refused before it is read; a chunked one is cut off while it
+ * is read (the route's read then fails with the same error). With a length (the usual case) the
+ * body is left alone: touching `raw.body` would build a stream object that the read goes through.
+ */
+function bodyRefusal(c: Context<HonoEnv>, limit: number): AppError | undefined {
+  const announced = c.req.header("content-length");
+  if (announced !== undefined) return Number(announced) > limit ? tooLarge(limit) : undefined;
+  if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+    const body = c.req.raw.body;
+    if (body) c.req.raw = new Request(c.req.raw, { body: limitStream(body, limit) });
+  }
+  return undefined;
 }
 
 const tooLarge = (limit: number) =>

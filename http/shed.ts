@@ -7,37 +7,42 @@
  * the buyers a room admitted keep going while the crowd still waiting is turned away; a forged
  * header gains little, as the pass is checked (in process) before any store is asked.
  */
-import type { MiddlewareHandler } from "#deps";
 import { AppError } from "#lib/platform/errors.ts";
 import { recordShedRequest } from "#lib/platform/metrics.ts";
 import { requestTraceId } from "#lib/platform/tracing.ts";
 import { errorResponse } from "./envelope.ts";
-import type { HonoEnv } from "./route.ts";
 
 const EXEMPT = new Set(["/api/health", "/api/ready", "/metrics"]);
 const RETRY_AFTER_SECONDS = 1;
 
+export interface LoadShedder {
+  /** The 503 for a request refused now, or undefined: admitted (then `done()` when it is). */
+  refuse(path: string, headers: Headers): Response | undefined;
+  done(): void;
+}
+
 /** `limit` 0: no limit. */
-export function shedLoad(limit: number): MiddlewareHandler<HonoEnv> {
+export function loadShedder(limit: number): LoadShedder {
   let inFlight = 0;
-  return async (c, next) => {
-    if (
-      limit > 0 && inFlight >= limit && !EXEMPT.has(c.req.path) &&
-      (inFlight >= 2 * limit || !c.req.header("x-queue-pass"))
-    ) {
-      recordShedRequest();
-      return errorResponse(
-        new AppError("UNAVAILABLE", "the service is busy, retry shortly", {
-          retryAfter: RETRY_AFTER_SECONDS,
-        }),
-        { "x-trace-id": requestTraceId(c.req.raw.headers) },
-      );
-    }
-    inFlight++;
-    try {
-      await next();
-    } finally {
+  return {
+    refuse(path, headers) {
+      if (
+        limit > 0 && inFlight >= limit && !EXEMPT.has(path) &&
+        (inFlight >= 2 * limit || !headers.get("x-queue-pass"))
+      ) {
+        recordShedRequest();
+        return errorResponse(
+          new AppError("UNAVAILABLE", "the service is busy, retry shortly", {
+            retryAfter: RETRY_AFTER_SECONDS,
+          }),
+          { "x-trace-id": requestTraceId(headers) },
+        );
+      }
+      inFlight++;
+      return undefined;
+    },
+    done() {
       inFlight--;
-    }
+    },
   };
 }

@@ -14,6 +14,7 @@ import { recordOrderEvent, recordSoldOut } from "#lib/platform/metrics.ts";
 import { namingHours } from "#lib/seating/hourly.ts";
 import {
   adoptReservation,
+  knownSoldOutRefusal,
   type ReservationRef,
   type ReserveResult,
   reserveStock,
@@ -53,6 +54,18 @@ async function placeOrder(
     quantity: plan.quantity,
     slots: plan.slots,
   });
+  const soldOut = knownSoldOutRefusal(ctx, {
+    sessionId: plan.facts.sessionId,
+    ticketId: plan.facts.ticketId,
+    userId,
+    quantity: plan.stockQuantity,
+    limit: plan.facts.limitCount,
+    dedupKey: dedup?.key,
+  });
+  if (soldOut) {
+    recordSoldOut();
+    throw soldOut;
+  }
   const numbers = await orderNumbers(ctx);
   for (let attempt = 0;; attempt++) {
     const orderNo = numbers.next(ctx.now());

@@ -5,6 +5,7 @@
  * refused from memory for a moment (sold_out_memo.ts).
  */
 import type { AppContext } from "#lib/platform/context.ts";
+import type { AppError } from "#lib/platform/errors.ts";
 import {
   type AdoptInput,
   adoptScript,
@@ -25,6 +26,29 @@ export type ReserveResult =
   | { outcome: "reserved"; available: number; reservedAtUs: number }
   | { outcome: "already" }
   | { outcome: "duplicate"; firstOrderNo: string };
+
+/**
+ * The sold-out fast path, for a create to ask before it draws an order number or builds its
+ * reserve: the SOLD_OUT refusal when this process knows the tier sold out (sold_out_memo.ts
+ * says when it may), else undefined. reserveStock checks the same, for any other caller.
+ */
+export function knownSoldOutRefusal(
+  ctx: AppContext,
+  input: Pick<
+    ReserveInput,
+    "sessionId" | "ticketId" | "userId" | "quantity" | "limit" | "dedupKey"
+  >,
+): AppError | undefined {
+  const dedup = input.dedupKey
+    ? { key: input.dedupKey, explicit: isExplicitDedupKey(input.dedupKey) }
+    : undefined;
+  if (!knownSoldOut(ctx, { ...input, dedup })) return undefined;
+  return refusalError({ code: "SOLD_OUT", available: 0 }, {
+    kind: "order",
+    ticketId: input.ticketId,
+    limit: input.limit,
+  });
+}
 
 /**
  * Reserves atomically, or throws the refusal: SOLD_OUT, LIMIT_EXCEEDED, SEAT_UNAVAILABLE (409),
