@@ -65,7 +65,7 @@ const entries: ManifestEntry[] = [
 
 function capture(lines: { msg: string; fields?: Fields }[]): Logger {
   const keep = (msg: string, fields?: Fields) => lines.push({ msg, fields });
-  return { debug: keep, info: () => {}, warn: keep, error: keep };
+  return { debug: keep, info: () => {}, infoRendered: () => {}, warn: keep, error: keep };
 }
 
 Deno.test("reply check: a reply that breaks its schema is a logged 500; off, it goes out", async () => {
