@@ -49,23 +49,27 @@ async function placeOrder(
   input: CreateOrderInput,
   plan: OrderPlan,
 ): Promise<string> {
-  const dedup = dedupKeyFor(input.idempotencyKey, ctx.config.dedupWindowSeconds, {
-    ticketId: plan.facts.ticketId,
-    quantity: plan.quantity,
-    slots: plan.slots,
-  });
+  // The dedup key is a hash of the request: not computed for a refusal from memory that does
+  // not need it.
+  let dedupKey: DedupKey | undefined | null = null;
+  const dedupOf = () =>
+    dedupKey !== null ? dedupKey : dedupKey = dedupKeyFor(
+      input.idempotencyKey,
+      ctx.config.dedupWindowSeconds,
+      { ticketId: plan.facts.ticketId, quantity: plan.quantity, slots: plan.slots },
+    );
   const soldOut = knownSoldOutRefusal(ctx, {
     sessionId: plan.facts.sessionId,
     ticketId: plan.facts.ticketId,
     userId,
     quantity: plan.stockQuantity,
     limit: plan.facts.limitCount,
-    dedupKey: dedup?.key,
-  });
+  }, { explicit: input.idempotencyKey !== undefined, key: () => dedupOf()?.key });
   if (soldOut) {
     recordSoldOut();
     throw soldOut;
   }
+  const dedup = dedupOf();
   const numbers = await orderNumbers(ctx);
   for (let attempt = 0;; attempt++) {
     const orderNo = numbers.next(ctx.now());

@@ -12,10 +12,12 @@
  */
 import type { AppContext } from "#lib/platform/context.ts";
 
-/** Tier key → until when it is known sold out (this process's clock, ms). */
-const soldOut = new Map<string, number>();
+/** Key prefix → session → tier → until when it is known sold out (this process's clock, ms). */
+const soldOut = new Map<string, Map<number, Map<number, number>>>();
 /** Dedup key of an order this process reserved → until when duplicates may come. */
 const reservedHere = new Map<string, number>();
+/** When the last of reservedHere lapses: past it the map is emptied at once. */
+let reservedUntil = 0;
 /** Dedup key of a reserve of this process still waiting for Redis → how many. */
 const inFlight = new Map<string, number>();
 /** Past this many remembered keys, the lapsed ones are dropped. */
@@ -27,27 +29,39 @@ export interface TierRequest {
   userId: number;
   /** Stock asked for (0: an hourly booking, never cached). */
   quantity: number;
-  /** The request's dedup key, and whether it is an Idempotency-Key. */
-  dedup?: { key: string; explicit: boolean };
+  /**
+   * The request's dedup key, and whether it is an Idempotency-Key; `key` may be a function
+   * (undefined: no dedup key after all), called only when the tier is known sold out and this
+   * process has reserves to tell apart.
+   */
+  dedup?: { key: string | (() => string | undefined); explicit: boolean };
 }
 
-const tierKey = (ctx: AppContext, r: TierRequest) => ctx.keys.tier(r.sessionId, r.ticketId);
 const dedupKey = (ctx: AppContext, r: TierRequest, key: string) =>
   ctx.keys.dedup(r.sessionId, r.userId, key);
+
+/** Until when the tier is known sold out, if it is. */
+function soldOutUntil(ctx: AppContext, r: TierRequest): number | undefined {
+  return soldOut.get(ctx.keys.prefix)?.get(r.sessionId)?.get(r.ticketId);
+}
 
 /** True when the request may be refused SOLD_OUT without asking Redis. */
 export function knownSoldOut(ctx: AppContext, r: TierRequest): boolean {
   if (r.quantity === 0 || r.dedup?.explicit) return false;
-  const key = tierKey(ctx, r);
-  const until = soldOut.get(key);
+  const until = soldOutUntil(ctx, r);
   if (until === undefined) return false;
   const now = Date.now();
   if (now >= until) {
-    soldOut.delete(key);
+    forgetSoldOut(ctx, r.sessionId, r.ticketId);
     return false;
   }
-  if (r.dedup) {
-    const key = dedupKey(ctx, r, r.dedup.key);
+  if (reservedHere.size > 0 && now >= reservedUntil) reservedHere.clear();
+  // With no reserve of this process in flight or recent, no duplicate to tell apart: the
+  // request's dedup key is not even needed.
+  if (r.dedup && (inFlight.size > 0 || reservedHere.size > 0)) {
+    const given = typeof r.dedup.key === "string" ? r.dedup.key : r.dedup.key();
+    if (given === undefined) return true;
+    const key = dedupKey(ctx, r, given);
     if (inFlight.has(key)) return false;
     const dup = reservedHere.get(key);
     if (dup !== undefined && now < dup) return false;
@@ -68,7 +82,9 @@ export async function reserving<T extends { outcome: string }>(
   if (!r.dedup || r.dedup.explicit || r.quantity === 0 || ctx.config.soldOutCacheMs === 0) {
     return await call();
   }
-  const key = dedupKey(ctx, r, r.dedup.key);
+  const given = typeof r.dedup.key === "string" ? r.dedup.key : r.dedup.key();
+  if (given === undefined) return await call();
+  const key = dedupKey(ctx, r, given);
   inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
   try {
     const reply = await call();
@@ -84,7 +100,12 @@ export async function reserving<T extends { outcome: string }>(
 /** The reserve answered SOLD_OUT with `available` left. */
 export function noteSoldOut(ctx: AppContext, r: TierRequest, available: number): void {
   const ms = ctx.config.soldOutCacheMs;
-  if (ms > 0 && available <= 0 && r.quantity > 0) soldOut.set(tierKey(ctx, r), Date.now() + ms);
+  if (ms <= 0 || available > 0 || r.quantity <= 0) return;
+  let sessions = soldOut.get(ctx.keys.prefix);
+  if (!sessions) soldOut.set(ctx.keys.prefix, sessions = new Map());
+  let tiers = sessions.get(r.sessionId);
+  if (!tiers) sessions.set(r.sessionId, tiers = new Map());
+  tiers.set(r.ticketId, Date.now() + ms);
 }
 
 /** A reserve with this dedup key was admitted: its duplicates must reach the reserve's dedup. */
@@ -94,9 +115,14 @@ function noteReserved(key: string, ttlMs: number): void {
     for (const [k, until] of reservedHere) if (until <= now) reservedHere.delete(k);
   }
   reservedHere.set(key, now + ttlMs);
+  reservedUntil = Math.max(reservedUntil, now + ttlMs);
 }
 
 /** Something of the tier was given back here: ask Redis again. */
 export function forgetSoldOut(ctx: AppContext, sessionId: number, ticketId: number): void {
-  soldOut.delete(ctx.keys.tier(sessionId, ticketId));
+  const sessions = soldOut.get(ctx.keys.prefix);
+  const tiers = sessions?.get(sessionId);
+  if (!tiers?.delete(ticketId) || tiers.size > 0) return;
+  sessions!.delete(sessionId);
+  if (sessions!.size === 0) soldOut.delete(ctx.keys.prefix);
 }

@@ -34,14 +34,9 @@ export type ReserveResult =
  */
 export function knownSoldOutRefusal(
   ctx: AppContext,
-  input: Pick<
-    ReserveInput,
-    "sessionId" | "ticketId" | "userId" | "quantity" | "limit" | "dedupKey"
-  >,
+  input: Pick<ReserveInput, "sessionId" | "ticketId" | "userId" | "quantity" | "limit">,
+  dedup: { explicit: boolean; key: () => string | undefined },
 ): AppError | undefined {
-  const dedup = input.dedupKey
-    ? { key: input.dedupKey, explicit: isExplicitDedupKey(input.dedupKey) }
-    : undefined;
   if (!knownSoldOut(ctx, { ...input, dedup })) return undefined;
   return refusalError({ code: "SOLD_OUT", available: 0 }, {
     kind: "order",
