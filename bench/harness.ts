@@ -242,7 +242,9 @@ export class Bench {
   }
 
   /** A bare Hono handler (bench/baselines/bare.ts) answering with these canned replies. */
-  async bare(canned: { method: string; path: string; status: number; body: string }[]) {
+  async bare(
+    canned: { method: string; path: string; status: number; body: string; gzip?: boolean }[],
+  ) {
     return await this.start("bench/baselines/bare.ts", {
       CANNED: await this.file("canned.json", JSON.stringify(canned)),
     });

@@ -751,9 +751,11 @@ async function layout(b: Bench): Promise<Result> {
   if (area.status !== 200) throw new Error(`POST /api/seat/areas: ${area.status} ${area.message}`);
   const layoutPath = `/api/seat/layout/${area.data.id}?sessionId=${sale.sessionId}`;
   const bare = await b.bare([
-    { method: "GET", path: "/api/seat/layout/", ...(await b.raw("GET", layoutPath)) },
+    { method: "GET", path: "/api/seat/layout/", ...(await b.raw("GET", layoutPath)), gzip: true },
     { method: "GET", path: "/api/health", ...(await b.raw("GET", "/api/health")) },
   ]);
+  // As a browser or a mini-program asks: a seat map is sent compressed to such a client.
+  const headers = { "Accept-Encoding": "gzip, deflate, br" };
   const get = (url: string, path: string, route: string) => (seconds: number) =>
     wrk({
       url,
@@ -761,6 +763,7 @@ async function layout(b: Bench): Promise<Result> {
       params: { GET_PATH: path, ROUTE: route },
       connections: q(16, 64),
       seconds,
+      headers,
     });
   const { merged, sideOf, rounds } = await alternate(b, {
     health: { pid: b.server.pid, run: get(b.server.url, "/api/health", "health") },

@@ -25,6 +25,8 @@ export interface WrkJob {
   /** Upper bound of the run, whole seconds (wrk's unit). */
   seconds: number;
   threads?: number;
+  /** Headers every request carries (wrk's -H), e.g. the Accept-Encoding of a browser. */
+  headers?: Record<string, string>;
 }
 
 export interface WrkReport {
@@ -93,6 +95,7 @@ export async function wrk(job: WrkJob): Promise<WrkReport> {
       `${Math.max(1, Math.ceil(job.seconds))}s`,
       "--timeout",
       "10s",
+      ...Object.entries(job.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
       "-s",
       plain ? PLAIN_GET : SCRIPT,
       plain ? `${job.url}${job.params.GET_PATH}` : `${job.url}/`,

@@ -7,9 +7,11 @@
  *
  *   PORT=... CANNED=replies.json deno run -A bench/baselines/bare.ts
  *
- * CANNED is a JSON array of `{method, path, status, body}`; `path` is a prefix of the URL's path,
- * the first match wins.
+ * CANNED is a JSON array of `{method, path, status, body, gzip?}`; `path` is a prefix of the URL's
+ * path, the first match wins. With `gzip` the body is compressed once at start and sent
+ * compressed to a request that accepts gzip, as boxoffice does with a reply many requests share.
  */
+import { gzipSync } from "node:zlib";
 import { Hono } from "#deps";
 
 interface Canned {
@@ -17,6 +19,8 @@ interface Canned {
   path: string;
   status: number;
   body: string;
+  gzip?: boolean;
+  gzipped?: Uint8Array<ArrayBuffer>;
 }
 
 const env = (name: string) => {
@@ -25,6 +29,7 @@ const env = (name: string) => {
   return v;
 };
 const canned = JSON.parse(await Deno.readTextFile(env("CANNED"))) as Canned[];
+for (const r of canned) if (r.gzip) r.gzipped = new Uint8Array(gzipSync(r.body));
 const headers = (traceId: string | undefined) => ({
   "content-type": "application/json; charset=utf-8",
   "x-trace-id": traceId ?? "",
@@ -40,6 +45,13 @@ app.all("*", async (c) => {
   const path = c.req.path;
   const reply = canned.find((r) => r.method === c.req.method && path.startsWith(r.path));
   if (!reply) return c.body("no canned reply", 404);
+  if (reply.gzipped && /\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
+    return c.body(reply.gzipped, reply.status as 200, {
+      ...headers(c.req.header("x-trace-id")),
+      "content-encoding": "gzip",
+      vary: "Accept-Encoding",
+    });
+  }
   return c.body(reply.body, reply.status as 200, headers(c.req.header("x-trace-id")));
 });
 
