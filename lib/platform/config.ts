@@ -42,6 +42,11 @@ export interface Config {
   sessionKeysGraceSeconds: number;
   /** How long a tier found sold out is refused from process memory (0: always ask Redis). */
   soldOutCacheMs: number;
+  /**
+   * How long a read of an area's live seat state serves its layouts (this process's own writes
+   * are seen at once; other processes' within this time). 0: read for every layout.
+   */
+  layoutCacheMs: number;
   /** A reservation with no order row older than this is an orphan the reconciler releases. */
   reconcileGraceSeconds: number;
   /**
@@ -124,6 +129,10 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   [
     "HOURLY_MAX_SEAT_HOURS",
     "seat-hours a buyer may hold and have in unpaid orders per hourly session (default 240)",
+  ],
+  [
+    "LAYOUT_CACHE_MS",
+    "a seat layout's live state is read at most this often per area and process; this process's own writes show at once (default 200; 0: off)",
   ],
   [
     "SOLD_OUT_CACHE_MS",
@@ -233,6 +242,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     hourlyMaxSeatHours: int(read, "HOURLY_MAX_SEAT_HOURS", 240, 1, 100_000),
     sessionKeysGraceSeconds: int(read, "SESSION_KEYS_GRACE_SECONDS", 86400, 60, 366 * 86400),
     soldOutCacheMs: int(read, "SOLD_OUT_CACHE_MS", 100, 0, 10_000),
+    layoutCacheMs: int(read, "LAYOUT_CACHE_MS", 200, 0, 60_000),
     reconcileGraceSeconds: int(read, "RECONCILE_GRACE_SECONDS", 120, 1, 86400),
     trustProxyHops: proxyHops(read),
     registerMaxPerIp: int(read, "REGISTER_MAX_PER_IP", 0, 0, 1_000_000),

@@ -102,27 +102,16 @@ export async function loadScripts(redis: Redis): Promise<Scripts> {
   return timed(scripts);
 }
 
-/**
- * Called after every script run that may have written (any but read-slots), with the script's
- * first key (its hash tag names the session): a process-local cache of a session's live state
- * (lib/seating/layout.ts) drops what this process's own writes made stale.
- */
-export const scriptWriteObservers = new Set<(name: ScriptName, firstKey: string) => void>();
-
 /** Every `run` observed in `boxoffice_redis_script_seconds{script}` and traced as a child span. */
 function timed(scripts: Scripts): Scripts {
   return {
     loaded: scripts.loaded,
     run<T extends RedisReply>(name: ScriptName, keys: string[], args: (string | number)[]) {
-      const run = inSpan(
+      return inSpan(
         `redis EVALSHA ${name}`,
         { "db.system": "redis", "boxoffice.script": name },
         () => timeScript(name, () => scripts.run<T>(name, keys, args)),
       );
-      if (name === "read-slots" || scriptWriteObservers.size === 0) return run;
-      return run.finally(() => {
-        for (const observe of scriptWriteObservers) observe(name, keys[0] ?? "");
-      });
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   type ReservationRecord,
   type SessionState,
 } from "./calls.ts";
+import { writingSlots } from "./slot_writes.ts";
 import { NOT_BUILT, type NotBuilt } from "./replies.ts";
 
 export type { ReservationRecord, SessionState } from "./calls.ts";
@@ -152,10 +153,16 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
     );
     const state = await readSessionState(ctx, sessionId);
     const graceMs = ctx.config.sessionKeysGraceSeconds * 1000;
-    await rebuildSessionScript(ctx, sessionId, { key: lock, token }, state, {
-      at: (end_time?.getTime() ?? 0) + graceMs,
-      minMs: graceMs,
-    });
+    await writingSlots(
+      ctx,
+      sessionId,
+      { session: true },
+      () =>
+        rebuildSessionScript(ctx, sessionId, { key: lock, token }, state, {
+          at: (end_time?.getTime() ?? 0) + graceMs,
+          minMs: graceMs,
+        }),
+    );
     await settleChangedSince(ctx, sessionId, since);
     ctx.log.info("session rebuilt", {
       sessionId,
@@ -182,8 +189,8 @@ async function settleChangedSince(ctx: AppContext, sessionId: number, since: Dat
   );
   for (const o of changed) {
     const ref = { orderNo: o.order_no, sessionId, ticketId: o.ticket_id, userId: o.user_id };
-    if (o.status === ORDER_STATUS.PAID) await confirmScript(ctx, ref);
-    else await releaseScript(ctx, ref);
+    const settle = o.status === ORDER_STATUS.PAID ? confirmScript : releaseScript;
+    await writingSlots(ctx, sessionId, { ticketId: o.ticket_id }, () => settle(ctx, ref));
   }
 }
 
@@ -200,5 +207,10 @@ async function waitUntilReady(ctx: AppContext, sessionId: number): Promise<void>
 /** Deletes the ready marker so the next request rebuilds the session from MySQL. */
 export async function invalidateSession(ctx: AppContext, sessionId: number): Promise<void> {
   const ready = ctx.keys.sessionReady(sessionId);
-  await ctx.redis.send(["DEL", ready], ready);
+  await writingSlots(
+    ctx,
+    sessionId,
+    { session: true },
+    () => ctx.redis.send(["DEL", ready], ready),
+  );
 }

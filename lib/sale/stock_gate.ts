@@ -18,6 +18,7 @@ import {
 import { isExplicitDedupKey } from "#lib/orders/dedup.ts";
 import { refusalError } from "./replies.ts";
 import { withBuiltSession } from "./session_rebuild.ts";
+import { writingSlots } from "./slot_writes.ts";
 import { forgetSoldOut, knownSoldOut, noteSoldOut, reserving } from "./sold_out_memo.ts";
 
 export type { ReservationRef, ReserveInput } from "./calls.ts";
@@ -69,7 +70,18 @@ export async function reserveStock(ctx: AppContext, input: ReserveInput): Promis
     ctx,
     memo,
     input.dedupTtlMs,
-    () => withBuiltSession(ctx, input.sessionId, () => reserveScript(ctx, call)),
+    () =>
+      withBuiltSession(
+        ctx,
+        input.sessionId,
+        () =>
+          writingSlots(
+            ctx,
+            input.sessionId,
+            { slots: input.slots },
+            () => reserveScript(ctx, call),
+          ),
+      ),
   );
   if (reply.outcome !== "refused") return reply;
   if (reply.refusal.code === "SOLD_OUT") noteSoldOut(ctx, memo, reply.refusal.available);
@@ -90,21 +102,37 @@ export async function adoptReservation(
   return await withBuiltSession(
     ctx,
     input.sessionId,
-    () => adoptScript(ctx, input, reservedAtUs),
+    () =>
+      writingSlots(
+        ctx,
+        input.sessionId,
+        { slots: input.slots },
+        () => adoptScript(ctx, input, reservedAtUs),
+      ),
     () => false,
   );
 }
 
 /** Gives an unpaid order's tickets and seats back. True when something was released. */
 export async function releaseReservation(ctx: AppContext, ref: ReservationRef): Promise<boolean> {
-  const released = await releaseScript(ctx, ref);
+  const released = await writingSlots(
+    ctx,
+    ref.sessionId,
+    { ticketId: ref.ticketId },
+    () => releaseScript(ctx, ref),
+  );
   if (released) forgetSoldOut(ctx, ref.sessionId, ref.ticketId);
   return released;
 }
 
 /** Moves a paid order's tickets from locked to sold. True when something changed. */
 export async function confirmReservation(ctx: AppContext, ref: ReservationRef): Promise<boolean> {
-  return await confirmScript(ctx, ref);
+  return await writingSlots(
+    ctx,
+    ref.sessionId,
+    { ticketId: ref.ticketId },
+    () => confirmScript(ctx, ref),
+  );
 }
 
 /** The Redis view of a tier, or null when the session's state is not built. */

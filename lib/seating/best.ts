@@ -17,6 +17,7 @@ import type { AppContext } from "#lib/platform/context.ts";
 import { AppError, invalid } from "#lib/platform/errors.ts";
 import { recordSeatHold } from "#lib/platform/metrics.ts";
 import { holdBestSeatsScript } from "#lib/sale/calls.ts";
+import { writingSlots } from "#lib/sale/slot_writes.ts";
 import { refusalError } from "#lib/sale/replies.ts";
 import { withBuiltSession } from "#lib/sale/session_rebuild.ts";
 import { getHourlySettings } from "#lib/catalog/hourly_venues.ts";
@@ -229,23 +230,28 @@ async function holdBestInSeats(
   const order = rankSeats(seats, area.cols);
   // A buyer may hold up to 10 seats, or HOURLY_MAX_SEAT_HOURS held and booked unpaid.
   const cap = hourStarts ? ctx.config.hourlyMaxSeatHours : MAX_SEATS_PER_REQUEST;
-  const reply = await withBuiltSession(ctx, area.sessionId, () =>
-    holdBestSeatsScript(ctx, {
-      userId,
-      sessionId: area.sessionId,
-      seatIds: seats.map((s) => s.id),
-      suffixes,
-      holdMs: ctx.config.seatHoldSeconds * 1000,
-      cap,
-      count: input.count,
-      adjacent: input.adjacent !== false,
-      candidates: [
-        ...seats.map((s) => `${s.id}:${s.rowNum}:${s.seatNum}`),
-        blocks.length,
-        ...blocks.map((b) => b + 1),
-        ...order.map((i) => i + 1),
-      ],
-    }));
+  const reply = await withBuiltSession(
+    ctx,
+    area.sessionId,
+    () =>
+      writingSlots(ctx, area.sessionId, { session: true }, () =>
+        holdBestSeatsScript(ctx, {
+          userId,
+          sessionId: area.sessionId,
+          seatIds: seats.map((s) => s.id),
+          suffixes,
+          holdMs: ctx.config.seatHoldSeconds * 1000,
+          cap,
+          count: input.count,
+          adjacent: input.adjacent !== false,
+          candidates: [
+            ...seats.map((s) => `${s.id}:${s.rowNum}:${s.seatNum}`),
+            blocks.length,
+            ...blocks.map((b) => b + 1),
+            ...order.map((i) => i + 1),
+          ],
+        })),
+  );
   if (reply.outcome === "nothing-suitable") return null;
   if (reply.outcome === "refused") {
     recordSeatHold("over-limit");

@@ -7,6 +7,7 @@ import type { AppContext } from "#lib/platform/context.ts";
 import { invalid } from "#lib/platform/errors.ts";
 import { recordSeatHold } from "#lib/platform/metrics.ts";
 import { holdSeatsScript, releaseHoldsScript } from "#lib/sale/calls.ts";
+import { writingSlots } from "#lib/sale/slot_writes.ts";
 import { refusalError } from "#lib/sale/replies.ts";
 import { withBuiltSession } from "#lib/sale/session_rebuild.ts";
 import { MAX_SEATS_PER_REQUEST, refuseDisabled, resolveSeats } from "./areas.ts";
@@ -33,7 +34,13 @@ export async function holdSlots(
   const reply = await withBuiltSession(
     ctx,
     sessionId,
-    () => holdSeatsScript(ctx, { userId, sessionId, slots, holdMs, cap }),
+    () =>
+      writingSlots(
+        ctx,
+        sessionId,
+        { slots },
+        () => holdSeatsScript(ctx, { userId, sessionId, slots, holdMs, cap }),
+      ),
   );
   if (reply.outcome === "held") {
     recordSeatHold("held", slots.length);
@@ -50,7 +57,12 @@ export async function releaseSlots(
   sessionId: number,
   slots: string[],
 ): Promise<number> {
-  const released = await releaseHoldsScript(ctx, userId, sessionId, slots);
+  const released = await writingSlots(
+    ctx,
+    sessionId,
+    { slots },
+    () => releaseHoldsScript(ctx, userId, sessionId, slots),
+  );
   if (released > 0) recordSeatHold("released", released);
   return released;
 }

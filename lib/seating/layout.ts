@@ -1,7 +1,7 @@
 /**
  * The seat map of one area for one buyer (`GET /api/seat/layout/{areaId}`): the hot read of a
  * seated on-sale, in O(1) Redis work whatever the area's size. The live state comes from one
- * read-slots call (bounded: no key per seat), shared by every request of the next LIVE_CACHE_MS
+ * read-slots call (bounded: no key per seat), shared by every request of the next LAYOUT_CACHE_MS
  * in this process (live_cache.ts); the static JSON of every seat is written once per cached
  * area; and the whole reply, for every caller who holds none of its seats, is rendered once per
  * read of the live state.
@@ -11,7 +11,7 @@ import { invalid } from "#lib/platform/errors.ts";
 import { JsonText } from "#lib/platform/json_text.ts";
 import { formatTime, serviceTimeZone } from "#lib/platform/time.ts";
 import { type Area, areaWithSeats, type Seat } from "./areas.ts";
-import { LIVE_CACHE_MS, liveEntry } from "./live_cache.ts";
+import { liveEntry } from "./live_cache.ts";
 import type { SlotState } from "./slots.ts";
 
 /**
@@ -29,7 +29,7 @@ export async function getLayout(
   if (sessionId !== undefined && sessionId !== area.sessionId) {
     throw invalid("sessionId", `area ${areaId} is not an area of session ${sessionId}`);
   }
-  const entry = liveEntry(ctx, area.sessionId, area.id, seats);
+  const entry = liveEntry(ctx, area, seats);
   const states = await entry.states;
   const now = Date.now();
   const holdsOne = callerId !== undefined &&
@@ -39,7 +39,7 @@ export async function getLayout(
   if (entry.rendered && entry.rendered.until > now) return entry.rendered.text;
   const text = new JsonText(render(area, seats, states, undefined, now), true);
   // True until the entry is stale or the first hold shown in it lapses.
-  let until = entry.at + LIVE_CACHE_MS;
+  let until = entry.at + ctx.config.layoutCacheMs;
   for (const s of states) {
     if (s.state === "held" && s.expireAt !== null && s.expireAt > now) {
       until = Math.min(until, s.expireAt);

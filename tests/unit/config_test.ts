@@ -28,6 +28,7 @@ Deno.test("config: defaults", () => {
     redisPrefix: "bo:",
     jwtSecret: SECRET,
     jwtTtlSeconds: 86400,
+    layoutCacheMs: 200,
     adminUsername: undefined,
     adminPassword: undefined,
     seatHoldSeconds: 300,

@@ -1,0 +1,106 @@
+// Issue 17: the layout's live-state cache drops exactly what this process's writes made stale. A
+// hold re-reads only the held seats; an order or a payment of a tier without seats re-reads
+// nothing; a cancel of a seated order re-reads its area whole; and what a reader sees is at once
+// what Redis says.
+import assert from "node:assert/strict";
+import type { RedisReply } from "#lib/platform/redis.ts";
+import type { ScriptName } from "#lib/platform/scripts.ts";
+import { suite, type TestEnv } from "./support/env.ts";
+import { createSeatedSale } from "./support/seating.ts";
+
+interface Layout {
+  availableSeats: number;
+  seats: { id: number; status: number; lockStatus: number }[];
+}
+
+/** The read-slots calls made during `fn`, each as the number of slots it read. */
+async function slotReads(env: TestEnv, fn: () => Promise<void>): Promise<number[]> {
+  const reads: number[] = [];
+  const real = env.ctx.scripts.run;
+  const counting = (name: ScriptName, keys: string[], args: (string | number)[]) => {
+    if (name === "read-slots") reads.push(args.length - 2); // now, hold prefix, then the slots
+    return real.call(env.ctx.scripts, name, keys, args) as Promise<RedisReply>;
+  };
+  env.ctx.scripts.run = counting as unknown as typeof real;
+  try {
+    await fn();
+  } finally {
+    env.ctx.scripts.run = real;
+  }
+  return reads;
+}
+
+suite("layout cache: this process's writes re-read what they changed, no more", async (t, env) => {
+  const sale = await createSeatedSale(env, { rows: 20, cols: 50, limit: 10 });
+  const path = `/api/seat/layout/${sale.areaId}?sessionId=${sale.sessionId}`;
+  const layout = async () => {
+    const res = await env.call<Layout>("GET", path);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.data;
+  };
+  const [alice, bob] = await env.users(2);
+  const standing = await env.call<{ id: number }>("POST", "/api/ticket", {
+    token: sale.adminToken,
+    body: {
+      showId: sale.showId,
+      sessionId: sale.sessionId,
+      name: "Standing",
+      price: 80,
+      totalStock: 100,
+      limitCount: 10,
+    },
+  });
+  assert.equal(standing.status, 200, JSON.stringify(standing.body));
+  await layout(); // the area's state is cached from here
+
+  await t.step("a hold: the next reader reads the two held seats only, and sees them", async () => {
+    const [s1, s2] = sale.seatIds;
+    let view: Layout | undefined;
+    const reads = await slotReads(env, async () => {
+      const hold = await env.call("POST", "/api/seat/lock", {
+        token: alice.token,
+        body: { sessionId: sale.sessionId, seatIds: [s1, s2] },
+      });
+      assert.equal(hold.status, 200, JSON.stringify(hold.body));
+      view = await layout();
+    });
+    assert.deepEqual(reads, [2]);
+    assert.equal(view!.availableSeats, 998);
+    const held = view!.seats.filter((s) => s.lockStatus === 1).map((s) => s.id);
+    assert.deepEqual(held.sort(), [s1, s2].sort());
+  });
+
+  await t.step("an order and a payment of a tier without seats re-read nothing", async () => {
+    const reads = await slotReads(env, async () => {
+      const created = await env.call<string>("POST", "/api/order/create", {
+        token: bob.token,
+        body: { ticketId: standing.body.data.id, quantity: 2 },
+      });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const paid = await env.call("POST", `/api/order/pay/${created.body.data}`, {
+        token: bob.token,
+      });
+      assert.equal(paid.status, 200, JSON.stringify(paid.body));
+      assert.equal((await layout()).availableSeats, 998);
+    });
+    assert.deepEqual(reads, []);
+  });
+
+  await t.step("a cancelled seated order: its area is read again whole", async () => {
+    const seat = sale.seatIds[10];
+    const created = await env.call<string>("POST", "/api/order/create", {
+      token: bob.token,
+      body: { seatIds: [seat] },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.equal((await layout()).availableSeats, 997);
+    const reads = await slotReads(env, async () => {
+      const cancelled = await env.call("PUT", `/api/order/cancel/${created.body.data}`, {
+        token: bob.token,
+      });
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+      assert.equal((await layout()).availableSeats, 998);
+    });
+    assert.deepEqual(reads, [1000]);
+  });
+}, { LAYOUT_CACHE_MS: "60000" }); // a slow machine must not see an entry lapse mid-step
