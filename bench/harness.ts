@@ -498,3 +498,30 @@ export async function tierState(databaseUrl: string, ticketId: number) {
 }
 
 export const perSecond = (n: number, ms: number) => round(n / (ms / 1000), 1);
+
+/**
+ * The group committer's batch sizes so far (`boxoffice_order_batch_size` on the server's
+ * /metrics): transactions per bucket (not cumulative, unlike Prometheus's), their count, the
+ * orders in them and the mean. A split batch counts per part, as the server counts it.
+ */
+export async function orderBatchSizes(serverUrl: string) {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  const buckets: [string, number][] = [];
+  let orders = 0, transactions = 0;
+  for (const line of text.split("\n")) {
+    const bucket = /^boxoffice_order_batch_size_bucket\{le="([^"]+)"\} (\d+)/.exec(line);
+    if (bucket) buckets.push([bucket[1], Number(bucket[2])]);
+    const sum = /^boxoffice_order_batch_size_sum (\S+)/.exec(line);
+    if (sum) orders = Number(sum[1]);
+    const count = /^boxoffice_order_batch_size_count (\S+)/.exec(line);
+    if (count) transactions = Number(count[1]);
+  }
+  const perBucket: Record<string, number> = {};
+  let below = 0;
+  for (const [le, n] of buckets) {
+    perBucket[`<=${le}`] = n - below;
+    below = n;
+  }
+  const mean = transactions ? round(orders / transactions, 1) : 0;
+  return { transactions, orders, mean, perBucket };
+}

@@ -76,6 +76,17 @@ Deno.test({
       const flash = JSON.parse(await Deno.readTextFile(`${dir}/flashsale.json`));
       assert.equal(flash.oversell, 0);
       assert.equal(flash.boxoffice.stockAfter.remaining, 0, "the quick flash sale sold out");
+      // Both ceilings of issue 18 in the same run, each selling the same stock out.
+      assert.equal(flash.baseline.stockAfter.remaining, 0, "the per-order SQL ceiling sold out");
+      assert.equal(flash.baselineBatched.stockAfter.remaining, 0, "the batched ceiling sold out");
+      assert.equal(flash.targets.ordersPerSecOverBatchedSql, 0.5);
+      assert.equal(typeof flash.met.ordersPerSecOverBatchedSql, "boolean");
+      assert.equal(typeof flash.createLatencyMs.p99, "number");
+      assert.equal(
+        flash.batchSizes.orders,
+        flash.boxoffice.successes,
+        "the committer's histogram holds the phase's orders (ORDER_BATCH is on by default)",
+      );
       const sold = JSON.parse(await Deno.readTextFile(`${dir}/soldout.json`));
       assert.equal(sold.checks.allSoldOut, true);
     } finally {

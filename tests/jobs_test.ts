@@ -220,7 +220,7 @@ suite("jobs: reconcile finds each corruption, repair fixes it, audit agrees", as
     const doc = JSON.parse(out.stdout);
     assert.equal(doc.ok, true);
     assert.deepEqual(doc.violations, []);
-    assert.equal(doc.checks.length, 9);
+    assert.equal(doc.checks.length, 10);
   });
 
   const strayNo = "20200101000000000000001";

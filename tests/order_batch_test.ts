@@ -112,8 +112,17 @@ suite(
         assert.equal(stock.redis!.locked, 2 * n - 1);
         const key = env.ctx.keys.tierBuyers(sale.sessionId, sale.ticketId);
         assert.equal(await env.ctx.redis.send(["HGET", key, String(greedy.id)], key), null);
+        // The total planted for the greedy buyer has no orders behind it: the one thing off.
         const report = await audit(env.ctx, { sessionIds: [sale.sessionId], graceMs: 0 });
-        assert.ok(report.ok, JSON.stringify(report.violations, null, 2));
+        assert.deepEqual(
+          report.violations.map((v) => v.detail),
+          [{
+            userId: greedy.id,
+            ticketId: sale.ticketId,
+            buyerTierTotal: 2,
+            activeOrderTickets: 0,
+          }],
+        );
       },
     );
   },
@@ -154,6 +163,32 @@ suite(
       const stock = await stockOf(env, sale);
       assert.equal(stock.mysql.locked, 1);
       assert.equal(stock.redis!.locked, 1, "the refused order's reservation was released");
+    });
+    await t.step("the audit reports a total that is not the buyer's active tickets", async () => {
+      const totalsCheck = async () => {
+        const report = await audit(env.ctx, { sessionIds: [sale.sessionId], graceMs: 0 });
+        const others = report.violations.filter((v) => !v.check.includes("buyer_tier_totals"));
+        assert.deepEqual(others, [], "nothing else is off");
+        return report.violations.map((v) => v.detail);
+      };
+      const off = (total: number) => [{
+        userId: buyer.id,
+        ticketId: sale.ticketId,
+        buyerTierTotal: total,
+        activeOrderTickets: 1,
+      }];
+      // The previous step left 3 where the buyer's one unpaid order holds 1 ticket.
+      assert.deepEqual(await totalsCheck(), off(3));
+      await env.ctx.db.exec("DELETE FROM buyer_tier_totals WHERE user_id = ? AND ticket_id = ?", [
+        buyer.id,
+        sale.ticketId,
+      ]);
+      assert.deepEqual(await totalsCheck(), off(0), "a missing row counts as 0");
+      await env.ctx.db.exec(
+        "INSERT INTO buyer_tier_totals (user_id, ticket_id, quantity, limit_count) VALUES (?, ?, 1, 3)",
+        [buyer.id, sale.ticketId],
+      );
+      assert.deepEqual(await totalsCheck(), [], "the right total passes");
     });
   },
   { ORDER_BATCH: "false" },

@@ -1,9 +1,11 @@
 /**
- * Baseline of `flashsale`: the ceiling MariaDB sets on order creation. A minimal Deno program
- * sends exactly the transaction boxoffice's create sends (lib/orders/orders.ts orderStatements: INSERT
- * orders, order_items, order_status_log, UPDATE ticket_stock guarded by its CHECK constraint,
- * COMMIT, in one round trip through Db.atomic) straight to MariaDB with a pool of the same size, from the same number of concurrent
- * buyers; no HTTP, no auth, no Redis. Reads its job as JSON on stdin, prints a JSON report.
+ * The per-order ceiling of `flashsale`: what MariaDB allows when every order is its own
+ * transaction. A minimal Deno program sends exactly the transaction boxoffice's create sends with
+ * ORDER_BATCH off (lib/orders/statements.ts orderStatements: INSERT orders, order_items,
+ * order_status_log, the buyer's total in buyer_tier_totals, UPDATE ticket_stock, both under their
+ * CHECK constraints, COMMIT, in one round trip through Db.atomic) straight to MariaDB with a pool
+ * of the same size, from the same number of concurrent buyers; no HTTP, no auth, no Redis. Reads
+ * its job as JSON on stdin, prints a JSON report. The batched ceiling is flashsale_batch_sql.ts.
  */
 import { createDb } from "#lib/platform/db.ts";
 import { isConstraintViolation, orderStatements } from "#lib/orders/statements.ts";

@@ -62,6 +62,7 @@ export async function audit(ctx: AppContext, options: AuditOptions = {}): Promis
     await noSeatTwice(ctx, scope),
     await noSeatHourTwice(ctx, scope),
     await buyersWithinLimits(ctx, scope),
+    await buyerTotalsMatchOrders(ctx, scope),
     await expiryRespected(ctx, scope),
     await reservationsMatchOrders(ctx, built, scope),
     await statusesLogged(ctx, scope),
@@ -191,6 +192,43 @@ async function buyersWithinLimits(ctx: AppContext, scope: Scope): Promise<Check>
       GROUP BY o.user_id, o.ticket_id HAVING SUM(o.quantity) > t.limit_count`,
   );
   return ["4. no buyer over the tier's limit", found.length, found];
+}
+
+/**
+ * MySQL's own limit guard (buyer_tier_totals, migration 008) holds, per buyer and tier, the
+ * tickets of the buyer's unpaid and paid orders: a create adds its stock quantity in its own
+ * transaction, a cancel or expiry subtracts it in its own. Hourly bookings count no tickets there
+ * (their stock quantity is 0), and a row left at 0 after a cancel is as good as no row. One
+ * statement reads both sides, so it sees them at one moment (InnoDB's consistent read).
+ */
+async function buyerTotalsMatchOrders(ctx: AppContext, scope: Scope): Promise<Check> {
+  const pairs = `SELECT user_id, ticket_id, SUM(total) AS total, SUM(active) AS active FROM (
+      SELECT b.user_id, b.ticket_id, b.quantity AS total, 0 AS active
+        FROM buyer_tier_totals b JOIN tickets t ON t.id = b.ticket_id
+       WHERE t.session_id ${scope.sessions}
+      UNION ALL
+      SELECT o.user_id, o.ticket_id, 0, o.quantity FROM orders o
+       WHERE o.status ${ACTIVE_STATUSES_SQL} AND o.booking_start IS NULL
+         AND o.session_id ${scope.sessions}
+    ) pair GROUP BY user_id, ticket_id`;
+  const off = await ctx.db.rows<
+    { user_id: number; ticket_id: number; total: number; active: number }
+  >(
+    `SELECT user_id, ticket_id, CAST(total AS SIGNED) AS total, CAST(active AS SIGNED) AS active
+       FROM (${pairs}) p WHERE total <> active ORDER BY user_id, ticket_id LIMIT 100`,
+  );
+  const [{ n }] = await ctx.db.rows<{ n: number }>(`SELECT COUNT(*) AS n FROM (${pairs}) p`);
+  const found = off.map((r) => ({
+    userId: r.user_id,
+    ticketId: r.ticket_id,
+    buyerTierTotal: Number(r.total),
+    activeOrderTickets: Number(r.active),
+  }));
+  return [
+    "4. buyer_tier_totals = the tickets of each buyer's unpaid and paid orders of the tier",
+    Number(n),
+    found,
+  ];
 }
 
 async function expiryRespected(ctx: AppContext, scope: Scope): Promise<Check> {
