@@ -34,10 +34,15 @@ export async function getLayout(
   const now = Date.now();
   const holdsOne = callerId !== undefined &&
     states.some((s) => s.state === "held" && s.holder === callerId && (s.expireAt ?? 0) > now);
-  if (holdsOne) return new JsonText(render(area, seats, states, callerId, now));
+  if (holdsOne) return new JsonText(render(area, seats, states, callerId, now).text);
   // The same JsonText again: the reply's bytes are encoded once (http/envelope.ts successBytes).
   if (entry.rendered && entry.rendered.until > now) return entry.rendered.text;
-  const text = new JsonText(render(area, seats, states, undefined, now), true);
+  // A patch of an entry already rendered (a few seats changed here): only those seats again.
+  const before = entry.patchOf?.entry.rendered;
+  const base = before && before.until > now
+    ? { parts: before.parts, positions: entry.patchOf!.positions }
+    : undefined;
+  const { text, parts } = render(area, seats, states, undefined, now, base);
   // True until the entry is stale or the first hold shown in it lapses.
   let until = entry.at + ctx.config.layoutCacheMs;
   for (const s of states) {
@@ -45,45 +50,57 @@ export async function getLayout(
       until = Math.min(until, s.expireAt);
     }
   }
-  entry.rendered = { text, until };
-  return text;
+  entry.rendered = { text: new JsonText(text, true), until, parts };
+  return entry.rendered.text;
 }
 
+/**
+ * The layout's JSON, and each seat's part of it. With `base` (the parts of a rendering of the
+ * same seats whose holds have not lapsed since) only the seats at `positions` are rendered again.
+ */
 function render(
   area: Area,
   seats: Seat[],
   states: SlotState[],
   callerId: number | undefined,
   now: number,
-): string {
+  base?: { parts: string[]; positions: number[] },
+): { text: string; parts: string[] } {
   const { prefixes, free } = staticParts(area, seats);
   const zone = serviceTimeZone();
-  let available = 0;
-  let sellable = 0;
-  const parts = new Array<string>(seats.length);
-  for (let i = 0; i < seats.length; i++) {
-    if (!seats[i].disabled) sellable++;
+  const part = (i: number): string => {
     let st = states[i];
     // A hold that lapsed since the state was read is free now.
     if (st.state === "held" && (st.expireAt ?? 0) <= now) st = FREE_STATE;
-    if (st.state === "free") {
-      available++;
-      parts[i] = free[i];
-      continue;
-    }
+    if (st.state === "free") return free[i];
     const held = st.state === "held";
     const expire = held && st.expireAt ? `"${formatTime(new Date(st.expireAt), zone)}"` : "null";
     const mine = held && callerId !== undefined && st.holder === callerId;
-    parts[i] = `${prefixes[i]}"status":${STATUS_CODE[st.state]},"lockStatus":${
+    return `${prefixes[i]}"status":${STATUS_CODE[st.state]},"lockStatus":${
       LOCK_CODE[st.state]
     },"lockExpireTime":${expire},"lockedByCurrentUser":${mine}}`;
+  };
+  let parts: string[];
+  if (base) {
+    parts = base.parts.slice();
+    for (const i of base.positions) parts[i] = part(i);
+  } else {
+    parts = new Array<string>(seats.length);
+    for (let i = 0; i < seats.length; i++) parts[i] = part(i);
   }
-  return `{"areaId":${area.id},"areaName":${
-    JSON.stringify(area.name)
-  },"sessionId":${area.sessionId},` +
+  let available = 0;
+  let sellable = 0;
+  for (let i = 0; i < seats.length; i++) {
+    if (!seats[i].disabled) sellable++;
+    const st = states[i];
+    if (st.state === "free" || (st.state === "held" && (st.expireAt ?? 0) <= now)) available++;
+  }
+  const text =
+    `{"areaId":${area.id},"areaName":${JSON.stringify(area.name)},"sessionId":${area.sessionId},` +
     `"totalRows":${area.rows},"totalCols":${area.cols},` +
     `"totalSeats":${sellable},"availableSeats":${available},` +
     `"seats":[${parts.join(",")}]}`;
+  return { text, parts };
 }
 
 const FREE_STATE: SlotState = { state: "free", holder: null, expireAt: null };

@@ -37,8 +37,13 @@ export interface Entry {
   dirty?: Set<string>;
   /** Written here in a way that needs the whole area read again. */
   stale?: boolean;
-  /** A rendering for callers who hold none of these seats, and until when it stays true. */
-  rendered?: { text: JsonText; until: number };
+  /**
+   * A rendering for callers who hold none of these seats, until when it stays true, and each
+   * seat's part of it (a patch of this entry renders only its patched seats again).
+   */
+  rendered?: { text: JsonText; until: number; parts: string[] };
+  /** The entry this one patched, and the seat positions patched. */
+  patchOf?: { entry: Entry; positions: number[] };
 }
 
 /** Entry key (`<prefix>|<sessionId>#<areaId>`) → entry. */
@@ -80,11 +85,14 @@ export function liveEntry(
     if (hit.dirty.size <= PATCH_MAX) {
       const slots = [...hit.dirty];
       const index = seatIndex(seats);
+      // Only one step back: a chain of patches must not keep every older rendering alive.
+      hit.patchOf = undefined;
       return store(key, session, hit, {
         at: hit.at,
         seats,
         ticketId: area.ticketId,
         states: patched(hit.states, readSlots(ctx, area.sessionId, slots), slots, index),
+        patchOf: { entry: hit, positions: slots.map((slot) => index.get(slot)!) },
       });
     }
   }
