@@ -22,8 +22,6 @@ export { default as promClient } from "npm:prom-client@15.1.3";
 export { default as bcrypt } from "npm:bcryptjs@3.0.3";
 // Deno's built-in OpenTelemetry (OTEL_DENO=true) registers itself behind this API.
 export { context, SpanStatusCode, trace } from "npm:@opentelemetry/api@1.10.0";
-// Tests only (compose.yaml); not in main.ts's graph, so not in the compiled binary.
-export { parse as parseYaml } from "npm:yaml@2.9.1";
 // Assets of the /docs page, embedded so the service needs no CDN. 5.17.14 is the last release
 // without a dependency on @scarf/scarf (an install-time telemetry script); keep it so.
 export { default as swaggerUiCss } from "npm:swagger-ui-dist@5.17.14/swagger-ui.css" with {

@@ -1,7 +1,7 @@
 // There is no Docker engine where the tests run: these tests read the Dockerfile and compose.yaml
 // and hold them to what the README promises (hadolint is not packaged for Debian 12).
 import assert from "node:assert/strict";
-import { parseYaml } from "#deps";
+import { parseYaml } from "./support/deps.ts";
 import { loadConfig, VARIABLES } from "#lib/platform/config.ts";
 import { OUTPUT } from "../tools/compile.ts";
 

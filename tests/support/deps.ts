@@ -3,3 +3,5 @@
 // `chromium` package; it downloads no browser and has no install script.
 export { chromium } from "npm:playwright-core@1.65.1";
 export type { BrowserContext, Page } from "npm:playwright-core@1.65.1";
+// compose.yaml's checks.
+export { parse as parseYaml } from "npm:yaml@2.9.1";
