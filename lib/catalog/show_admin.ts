@@ -1,10 +1,12 @@
 /**
  * The catalog's admin side: shows and sessions created, changed, deleted (soft). Reads are in
- * shows.ts; a change drops the cached tier facts that carry show and session fields.
+ * shows.ts; a change drops the cached tier facts that carry show and session fields, and this
+ * process's cached public catalog (catalog_cache.ts), so the change shows at once.
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { invalid, notFound } from "#lib/platform/errors.ts";
-import { getShow } from "./shows.ts";
+import { forgetCatalog } from "./catalog_cache.ts";
+import { getShowUncached } from "./shows.ts";
 import { forgetTierFacts } from "./tier_facts.ts";
 
 export interface ShowInput {
@@ -45,6 +47,7 @@ export async function createShow(ctx: AppContext, input: ShowInput): Promise<{ i
       input.isRecommend ?? false,
     ],
   );
+  forgetCatalog(ctx);
   return { id: insertId };
 }
 
@@ -67,7 +70,7 @@ export async function updateShow(
   showId: number,
   changes: Partial<ShowInput>,
 ): Promise<void> {
-  const current = await getShow(ctx, showId);
+  const current = await getShowUncached(ctx, showId);
   assertTimes(
     changes.startTime ?? current.startTime,
     changes.endTime ?? current.endTime,
@@ -85,6 +88,7 @@ export async function updateShow(
     [...entries.map(([, v]) => v), showId],
   );
   forgetTierFacts(ctx);
+  forgetCatalog(ctx);
 }
 
 /** Soft delete: orders keep pointing at the show; the catalog no longer shows or sells it. */
@@ -95,6 +99,7 @@ export async function deleteShow(ctx: AppContext, showId: number): Promise<void>
   );
   if (affectedRows === 0) throw notFound(`show ${showId}`);
   forgetTierFacts(ctx);
+  forgetCatalog(ctx);
 }
 
 export interface SessionInput {
@@ -111,7 +116,7 @@ export async function createSession(
   showId: number,
   input: SessionInput,
 ): Promise<{ id: number }> {
-  await getShow(ctx, showId);
+  await getShowUncached(ctx, showId);
   assertTimes(input.startTime, input.endTime, "startTime", "endTime");
   const saleStart = input.saleStartTime ?? new Date(ctx.now());
   const saleEnd = input.saleEndTime ?? input.startTime;
@@ -122,5 +127,6 @@ export async function createSession(
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
     [showId, input.name, input.startTime, input.endTime, saleStart, saleEnd, input.status ?? 1],
   );
+  forgetCatalog(ctx);
   return { id: insertId };
 }

@@ -1,6 +1,8 @@
 /**
  * Shows (演出) and their sessions (场次) as the public catalog reads them (show_admin.ts writes
  * them). Prices and seat counts shown with a show are derived from its tiers, never stored twice.
+ * The public reads are kept for CATALOG_CACHE_MS (catalog_cache.ts): seat counts may lag by as
+ * much; catalog writes of this process show at once.
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { notFound } from "#lib/platform/errors.ts";
@@ -11,6 +13,7 @@ import {
   pageOf,
   type PageRequest,
 } from "#lib/platform/pages.ts";
+import { catalogCache } from "./catalog_cache.ts";
 
 export const SHOW_TYPES: Record<number, string> = {
   1: "演唱会",
@@ -145,7 +148,32 @@ function toShowRecord(r: ShowRow): ShowRecord {
   };
 }
 
-export async function listShows(
+const showPages = catalogCache<string, Page<ShowRecord>>();
+const featured = catalogCache<"hot" | "recommend", ShowRecord[]>();
+const showRows = catalogCache<number, ShowRow>();
+const sessionLists = catalogCache<number, SessionRecord[]>();
+const sessionRecords = catalogCache<number, SessionRecord>();
+
+export function listShows(
+  ctx: AppContext,
+  filter: ShowFilter,
+  req: PageRequest,
+): Promise<Page<ShowRecord>> {
+  // The same page however the request spelled it: a status list in any order, none or empty.
+  const status = filter.status?.length ? [...new Set(filter.status)].sort((a, b) => a - b) : null;
+  const key = JSON.stringify([
+    filter.type ?? null,
+    filter.city ?? null,
+    filter.keyword ?? null,
+    status,
+    filter.sort ?? null,
+    req.page,
+    req.size,
+  ]);
+  return showPages.get(ctx, key, () => loadShows(ctx, filter, req));
+}
+
+async function loadShows(
   ctx: AppContext,
   filter: ShowFilter,
   req: PageRequest,
@@ -184,7 +212,14 @@ export async function listShows(
 }
 
 /** Hot (`is_hot`) or recommended (`is_recommend`) shows, at most 20. */
-export async function featuredShows(
+export function featuredShows(
+  ctx: AppContext,
+  which: "hot" | "recommend",
+): Promise<ShowRecord[]> {
+  return featured.get(ctx, which, () => loadFeatured(ctx, which));
+}
+
+async function loadFeatured(
   ctx: AppContext,
   which: "hot" | "recommend",
 ): Promise<ShowRecord[]> {
@@ -196,7 +231,7 @@ export async function featuredShows(
   return rows.map(toShowRecord);
 }
 
-async function findShowRow(ctx: AppContext, showId: number): Promise<ShowRow> {
+async function loadShowRow(ctx: AppContext, showId: number): Promise<ShowRow> {
   const [row] = await ctx.db.read.rows<ShowRow>(
     `${SHOW_SELECT} WHERE s.id = ? AND s.deleted_at IS NULL`,
     [showId],
@@ -205,8 +240,17 @@ async function findShowRow(ctx: AppContext, showId: number): Promise<ShowRow> {
   return row;
 }
 
+// A 404 is a failed load: not kept, so a show created elsewhere appears at its first read.
+const findShowRow = (ctx: AppContext, showId: number) =>
+  showRows.get(ctx, showId, () => loadShowRow(ctx, showId));
+
 export async function getShow(ctx: AppContext, showId: number): Promise<ShowRecord> {
   return toShowRecord(await findShowRow(ctx, showId));
+}
+
+/** The show as MySQL has it now, never from the cache: what a write checks against. */
+export async function getShowUncached(ctx: AppContext, showId: number): Promise<ShowRecord> {
+  return toShowRecord(await loadShowRow(ctx, showId));
 }
 
 export async function getShowDetail(ctx: AppContext, showId: number): Promise<ShowDetail> {
@@ -271,7 +315,11 @@ function toSessionRecord(r: SessionRow): SessionRecord {
   };
 }
 
-export async function listSessions(ctx: AppContext, showId: number): Promise<SessionRecord[]> {
+export function listSessions(ctx: AppContext, showId: number): Promise<SessionRecord[]> {
+  return sessionLists.get(ctx, showId, () => loadSessions(ctx, showId));
+}
+
+async function loadSessions(ctx: AppContext, showId: number): Promise<SessionRecord[]> {
   const rows = await ctx.db.read.rows<SessionRow>(
     `${SESSION_SELECT} WHERE se.show_id = ? AND se.deleted_at IS NULL
       GROUP BY se.id ORDER BY se.start_time, se.id`,
@@ -280,7 +328,11 @@ export async function listSessions(ctx: AppContext, showId: number): Promise<Ses
   return rows.map(toSessionRecord);
 }
 
-export async function getSession(ctx: AppContext, sessionId: number): Promise<SessionRecord> {
+export function getSession(ctx: AppContext, sessionId: number): Promise<SessionRecord> {
+  return sessionRecords.get(ctx, sessionId, () => loadSession(ctx, sessionId));
+}
+
+async function loadSession(ctx: AppContext, sessionId: number): Promise<SessionRecord> {
   const [row] = await ctx.db.read.rows<SessionRow>(
     `${SESSION_SELECT} JOIN shows sh ON sh.id = se.show_id AND sh.deleted_at IS NULL
       WHERE se.id = ? AND se.deleted_at IS NULL GROUP BY se.id`,

@@ -7,6 +7,7 @@ import type { Queryable } from "#lib/platform/db.ts";
 import { AppError, invalid, notFound } from "#lib/platform/errors.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import { invalidateSession, rebuildSession } from "#lib/sale/session_rebuild.ts";
+import { forgetCatalog } from "./catalog_cache.ts";
 import { forgetTierFacts } from "./tier_facts.ts";
 
 export interface TicketRecord {
@@ -146,6 +147,8 @@ export async function createTicket(ctx: AppContext, input: TicketInput): Promise
     ]);
     return { id: insertId };
   });
+  // Prices and seat counts of the show's list entry, detail and sessions change.
+  forgetCatalog(ctx);
   // Build the session's sale state now rather than when the first buyers arrive all at once.
   await rebuildSession(ctx, input.sessionId).catch((e) =>
     ctx.log.warn("sale state not built ahead (built on first use)", {
@@ -208,8 +211,10 @@ export async function updateTicket(
       }
     }
   });
-  // Other processes pick the change up within the facts cache's lifetime (2 s).
+  // Other processes pick the change up within the facts cache's lifetime (2 s) and the
+  // catalog's (CATALOG_CACHE_MS).
   forgetTierFacts(ctx, ticketId);
+  forgetCatalog(ctx);
   if (changes.totalStock !== undefined) await invalidateSession(ctx, row.session_id);
 }
 
@@ -220,6 +225,7 @@ export async function deleteTicket(ctx: AppContext, ticketId: number): Promise<v
   );
   if (affectedRows === 0) throw notFound(`ticket ${ticketId}`);
   forgetTierFacts(ctx, ticketId);
+  forgetCatalog(ctx);
 }
 
 /**

@@ -47,6 +47,12 @@ export interface Config {
    * are seen at once; other processes' within this time). 0: read for every layout.
    */
   layoutCacheMs: number;
+  /**
+   * How long a public catalog read (show list, detail, sessions) is served from this process's
+   * memory (0: every read asks MySQL). Catalog writes through this process clear it at once;
+   * other processes' writes and stock counts are seen within this time.
+   */
+  catalogCacheMs: number;
   /** A reservation with no order row older than this is an orphan the reconciler releases. */
   reconcileGraceSeconds: number;
   /**
@@ -137,6 +143,11 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   [
     "SOLD_OUT_CACHE_MS",
     "a tier found sold out is refused without Redis for this long (default 100; 0: off)",
+  ],
+  [
+    "CATALOG_CACHE_MS",
+    "show lists, details and sessions are served from memory for this long; their stock " +
+    "counts may lag by as much (default 1000; 0: off)",
   ],
   [
     "SESSION_KEYS_GRACE_SECONDS",
@@ -243,6 +254,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     sessionKeysGraceSeconds: int(read, "SESSION_KEYS_GRACE_SECONDS", 86400, 60, 366 * 86400),
     soldOutCacheMs: int(read, "SOLD_OUT_CACHE_MS", 100, 0, 10_000),
     layoutCacheMs: int(read, "LAYOUT_CACHE_MS", 200, 0, 60_000),
+    catalogCacheMs: int(read, "CATALOG_CACHE_MS", 1000, 0, 60_000),
     reconcileGraceSeconds: int(read, "RECONCILE_GRACE_SECONDS", 120, 1, 86400),
     trustProxyHops: proxyHops(read),
     registerMaxPerIp: int(read, "REGISTER_MAX_PER_IP", 0, 0, 1_000_000),

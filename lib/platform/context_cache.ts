@@ -20,7 +20,14 @@ function sweep<K>(cache: Map<K, { until: number }>, now: number): void {
   for (const [key, entry] of cache) if (entry.until <= now) cache.delete(key);
 }
 
-export function contextCache<K, V>(ttlMs: number): ContextCache<K, V> {
+/**
+ * `ttlMs` is a number, or read from the context when it is a setting (a test's contexts in one
+ * process may each have their own).
+ */
+export function contextCache<K, V>(
+  ttlMs: number | ((ctx: AppContext) => number),
+): ContextCache<K, V> {
+  const ttlOf = typeof ttlMs === "number" ? () => ttlMs : ttlMs;
   const caches = new WeakMap<AppContext, Map<K, { value: Promise<V>; until: number }>>();
   const cacheOf = (ctx: AppContext) => {
     let cache = caches.get(ctx);
@@ -36,8 +43,12 @@ export function contextCache<K, V>(ttlMs: number): ContextCache<K, V> {
       // Each miss may add a key (ids come from clients): expired entries go before the map grows.
       if (!hit && cache.size >= SWEEP_AT) sweep(cache, now);
       const value = load();
-      cache.set(key, { value, until: now + ttlMs });
-      value.catch(() => cache.delete(key));
+      const entry = { value, until: now + ttlOf(ctx) };
+      cache.set(key, entry);
+      // Only this entry: a newer load of the key (after a forget) stays.
+      value.catch(() => {
+        if (cache.get(key) === entry) cache.delete(key);
+      });
       return value;
     },
     size: (ctx) => cacheOf(ctx).size,

@@ -8,6 +8,7 @@ import type { Queryable } from "#lib/platform/db.ts";
 import { AppError, invalid, notFound } from "#lib/platform/errors.ts";
 import { invalidateSession, rebuildSession } from "#lib/sale/session_rebuild.ts";
 import { forgetTierFacts } from "#lib/catalog/tier_facts.ts";
+import { forgetCatalog } from "#lib/catalog/catalog_cache.ts";
 import { forgetAreas, resolveSeats } from "./areas.ts";
 
 export interface AreaInput {
@@ -133,6 +134,8 @@ async function syncTierStock(tx: Queryable, ticketId: number) {
 async function afterSeatChange(ctx: AppContext, sessionId: number, ticketId: number) {
   forgetAreas(ctx);
   forgetTierFacts(ctx, ticketId);
+  // The tier's stock follows its seats: the sessions' seat counts change.
+  forgetCatalog(ctx);
   await invalidateSession(ctx, sessionId);
   await rebuildSession(ctx, sessionId).catch((e) =>
     ctx.log.warn("sale state not rebuilt after a seat change (rebuilt on first use)", {

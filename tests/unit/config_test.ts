@@ -45,6 +45,7 @@ Deno.test("config: defaults", () => {
     hourlyMaxSeatHours: 240,
     sessionKeysGraceSeconds: 86400,
     soldOutCacheMs: 100,
+    catalogCacheMs: 1000,
     reconcileGraceSeconds: 120,
     trustProxyHops: 0,
     registerMaxPerIp: 0,
@@ -169,6 +170,7 @@ Deno.test("config: every whole-number variable refuses text, fractions and its b
     ["MAX_IN_FLIGHT", 0, 1_000_000],
     ["ORDER_BATCH_MAX", 1, 1000],
     ["ORDER_BATCH_WAIT_MS", 0, 1000],
+    ["CATALOG_CACHE_MS", 0, 60_000],
   ];
   for (const [name, min, max] of bounds) {
     for (const bad of ["abc", "1.5", "-1", "1e3", String(max + 1)]) {

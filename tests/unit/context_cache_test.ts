@@ -23,3 +23,24 @@ Deno.test("contextCache: concurrent misses share one load; a failed load is forg
   await Promise.resolve();
   assert.equal(await cache.get(ctx, "bad", () => Promise.resolve(7)), 7);
 });
+
+Deno.test("contextCache: a lifetime read from the context applies to that context", async () => {
+  const [kept, dropped] = [{} as AppContext, {} as AppContext];
+  const cache = contextCache<string, number>((ctx) => ctx === kept ? 60_000 : 0);
+  let loads = 0;
+  const load = () => Promise.resolve(++loads);
+  for (const ctx of [kept, kept, dropped, dropped]) await cache.get(ctx, "k", load);
+  assert.equal(loads, 3);
+});
+
+Deno.test("contextCache: a failed load forgotten before it failed leaves the newer one", async () => {
+  const ctx = {} as AppContext;
+  const cache = contextCache<string, number>(60_000);
+  let fail!: (e: Error) => void;
+  const stale = cache.get(ctx, "k", () => new Promise((_, reject) => fail = reject));
+  cache.forget(ctx);
+  assert.equal(await cache.get(ctx, "k", () => Promise.resolve(2)), 2);
+  fail(new Error("gone"));
+  await assert.rejects(stale);
+  assert.equal(await cache.get(ctx, "k", () => Promise.resolve(3)), 2);
+});

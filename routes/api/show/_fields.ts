@@ -1,6 +1,12 @@
-// Fields of a show as an admin sends them (shared by create and update; not a route).
+// Fields of a show as an admin sends them (shared by create and update; not a route), and the
+// note on seat counts of the public reads.
 import { z } from "#deps";
 import { Flag, text, Time } from "#http/schemas.ts";
+
+/** For the descriptions of the public reads that show seat counts. */
+export const COUNTS_MAY_LAG = "Seat counts (totalSeats, soldSeats, remainSeats) may be up to " +
+  "CATALOG_CACHE_MS (default 1 s) old: each instance answers the catalog from memory for that " +
+  "long; catalog changes made through it show at once.";
 
 export const ShowFields = {
   name: text(1, 200),

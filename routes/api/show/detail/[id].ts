@@ -3,9 +3,11 @@ import { defineRoute } from "#http/route.ts";
 import { IdParam, ShowDetail } from "#http/schemas.ts";
 import { deleteShow } from "#lib/catalog/show_admin.ts";
 import { getShowDetail } from "#lib/catalog/shows.ts";
+import { COUNTS_MAY_LAG } from "../_fields.ts";
 
 export const GET = defineRoute({
   summary: "A show with its sessions",
+  description: COUNTS_MAY_LAG,
   auth: "public",
   params: z.object({ id: IdParam }),
   data: ShowDetail,
