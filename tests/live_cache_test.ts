@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import type { RedisReply } from "#lib/platform/redis.ts";
 import type { ScriptName } from "#lib/platform/scripts.ts";
+import { noteSlotWrite } from "#lib/sale/slot_writes.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { createSeatedSale } from "./support/seating.ts";
 
@@ -68,6 +69,10 @@ suite("layout cache: this process's writes re-read what they changed, no more", 
     assert.equal(view!.availableSeats, 998);
     const held = view!.seats.filter((s) => s.lockStatus === 1).map((s) => s.id);
     assert.deepEqual(held.sort(), [s1, s2].sort());
+    // The patched rendering is the one a full read renders.
+    noteSlotWrite(env.ctx, sale.sessionId, { session: true });
+    const whole = await slotReads(env, async () => assert.deepEqual(await layout(), view));
+    assert.deepEqual(whole, [1000]);
   });
 
   await t.step("an order and a payment of a tier without seats re-read nothing", async () => {

@@ -34,15 +34,15 @@ export async function getLayout(
   const now = Date.now();
   const holdsOne = callerId !== undefined &&
     states.some((s) => s.state === "held" && s.holder === callerId && (s.expireAt ?? 0) > now);
-  if (holdsOne) return new JsonText(render(area, seats, states, callerId, now).text);
+  if (holdsOne) return new JsonText(render(area, seats, states, callerId, now).json);
   // The same JsonText again: the reply's bytes are encoded once (http/envelope.ts successBytes).
   if (entry.rendered && entry.rendered.until > now) return entry.rendered.text;
-  // A patch of an entry already rendered (a few seats changed here): only those seats again.
+  // A patch of an entry already rendered (a few seats changed here): only their blocks again.
   const before = entry.patchOf?.entry.rendered;
   const base = before && before.until > now
-    ? { parts: before.parts, positions: entry.patchOf!.positions }
+    ? { rendering: before.rendering, positions: entry.patchOf!.positions }
     : undefined;
-  const { text, parts } = render(area, seats, states, undefined, now, base);
+  const { json, rendering } = render(area, seats, states, undefined, now, base);
   // True until the entry is stale or the first hold shown in it lapses.
   let until = entry.at + ctx.config.layoutCacheMs;
   for (const s of states) {
@@ -50,13 +50,26 @@ export async function getLayout(
       until = Math.min(until, s.expireAt);
     }
   }
-  entry.rendered = { text: new JsonText(text, true), until, parts };
+  entry.rendered = { text: new JsonText(json, true), until, rendering };
   return entry.rendered.text;
 }
 
+/** Seats per block of the reply encoded together: a change re-encodes its block only. */
+const BLOCK = 64;
+const encoder = new TextEncoder();
+const COMMA = 44;
+const TAIL = encoder.encode("]}");
+
+/** A layout rendered: each seat's JSON, and the UTF-8 of each block of BLOCK seats. */
+export interface Rendering {
+  parts: string[];
+  blocks: Uint8Array[];
+}
+
 /**
- * The layout's JSON, and each seat's part of it. With `base` (the parts of a rendering of the
- * same seats whose holds have not lapsed since) only the seats at `positions` are rendered again.
+ * The layout's JSON as UTF-8. With `base` (a rendering of the same seats whose holds have not
+ * lapsed since) only the seats at `positions`, and their blocks, are rendered again; the rest
+ * is copied as bytes.
  */
 function render(
   area: Area,
@@ -64,8 +77,8 @@ function render(
   states: SlotState[],
   callerId: number | undefined,
   now: number,
-  base?: { parts: string[]; positions: number[] },
-): { text: string; parts: string[] } {
+  base?: { rendering: Rendering; positions: number[] },
+): { json: Uint8Array<ArrayBuffer>; rendering: Rendering } {
   const { prefixes, free } = staticParts(area, seats);
   const zone = serviceTimeZone();
   const part = (i: number): string => {
@@ -74,19 +87,30 @@ function render(
     if (st.state === "held" && (st.expireAt ?? 0) <= now) st = FREE_STATE;
     if (st.state === "free") return free[i];
     const held = st.state === "held";
-    const expire = held && st.expireAt ? `"${formatTime(new Date(st.expireAt), zone)}"` : "null";
+    const expire = held && st.expireAt ? `"${timeText(st.expireAt, zone)}"` : "null";
     const mine = held && callerId !== undefined && st.holder === callerId;
     return `${prefixes[i]}"status":${STATUS_CODE[st.state]},"lockStatus":${
       LOCK_CODE[st.state]
     },"lockExpireTime":${expire},"lockedByCurrentUser":${mine}}`;
   };
+  const encodeBlock = (parts: string[], b: number) =>
+    encoder.encode(parts.slice(b * BLOCK, (b + 1) * BLOCK).join(","));
   let parts: string[];
+  let blocks: Uint8Array[];
   if (base) {
-    parts = base.parts.slice();
-    for (const i of base.positions) parts[i] = part(i);
+    parts = base.rendering.parts.slice();
+    blocks = base.rendering.blocks.slice();
+    const changed = new Set<number>();
+    for (const i of base.positions) {
+      parts[i] = part(i);
+      changed.add(Math.floor(i / BLOCK));
+    }
+    for (const b of changed) blocks[b] = encodeBlock(parts, b);
   } else {
     parts = new Array<string>(seats.length);
     for (let i = 0; i < seats.length; i++) parts[i] = part(i);
+    blocks = new Array<Uint8Array>(Math.ceil(seats.length / BLOCK));
+    for (let b = 0; b < blocks.length; b++) blocks[b] = encodeBlock(parts, b);
   }
   let available = 0;
   let sellable = 0;
@@ -95,12 +119,39 @@ function render(
     const st = states[i];
     if (st.state === "free" || (st.state === "held" && (st.expireAt ?? 0) <= now)) available++;
   }
-  const text =
+  const head = encoder.encode(
     `{"areaId":${area.id},"areaName":${JSON.stringify(area.name)},"sessionId":${area.sessionId},` +
-    `"totalRows":${area.rows},"totalCols":${area.cols},` +
-    `"totalSeats":${sellable},"availableSeats":${available},` +
-    `"seats":[${parts.join(",")}]}`;
-  return { text, parts };
+      `"totalRows":${area.rows},"totalCols":${area.cols},` +
+      `"totalSeats":${sellable},"availableSeats":${available},"seats":[`,
+  );
+  let length = head.length + TAIL.length + Math.max(0, blocks.length - 1);
+  for (const block of blocks) length += block.length;
+  const json = new Uint8Array(length);
+  json.set(head);
+  let at = head.length;
+  for (let b = 0; b < blocks.length; b++) {
+    if (b > 0) json[at++] = COMMA;
+    json.set(blocks[b], at);
+    at += blocks[b].length;
+  }
+  json.set(TAIL, at);
+  return { json, rendering: { parts, blocks } };
+}
+
+// A hold's expiry is shown in every rendering until it lapses: formatted once.
+const times = new Map<number, string>();
+let timesZone = "";
+function timeText(ms: number, zone: string): string {
+  if (zone !== timesZone || times.size >= 4096) {
+    times.clear();
+    timesZone = zone;
+  }
+  let text = times.get(ms);
+  if (text === undefined) {
+    text = formatTime(new Date(ms), zone)!;
+    times.set(ms, text);
+  }
+  return text;
 }
 
 const FREE_STATE: SlotState = { state: "free", holder: null, expireAt: null };

@@ -18,6 +18,7 @@ import type { AppContext } from "#lib/platform/context.ts";
 import type { JsonText } from "#lib/platform/json_text.ts";
 import { type SlotWrite, slotWriteObservers } from "#lib/sale/slot_writes.ts";
 import type { Seat } from "./areas.ts";
+import type { Rendering } from "./layout.ts";
 import { readSlots } from "./live_state.ts";
 import type { SlotState } from "./slots.ts";
 
@@ -38,10 +39,10 @@ export interface Entry {
   /** Written here in a way that needs the whole area read again. */
   stale?: boolean;
   /**
-   * A rendering for callers who hold none of these seats, until when it stays true, and each
-   * seat's part of it (a patch of this entry renders only its patched seats again).
+   * A rendering for callers who hold none of these seats, until when it stays true, and its
+   * parts (a patch of this entry renders only its patched seats again).
    */
-  rendered?: { text: JsonText; until: number; parts: string[] };
+  rendered?: { text: JsonText; until: number; rendering: Rendering };
   /** The entry this one patched, and the seat positions patched. */
   patchOf?: { entry: Entry; positions: number[] };
 }
