@@ -69,10 +69,14 @@ suite("layout cache: this process's writes re-read what they changed, no more", 
     assert.equal(view!.availableSeats, 998);
     const held = view!.seats.filter((s) => s.lockStatus === 1).map((s) => s.id);
     assert.deepEqual(held.sort(), [s1, s2].sort());
-    // The patched rendering is the one a full read renders.
+    // The patched rendering is the one a full read renders, and the one rendered from scratch
+    // (Alice's own view is, as she holds seats; hers says which are hers).
     noteSlotWrite(env.ctx, sale.sessionId, { session: true });
     const whole = await slotReads(env, async () => assert.deepEqual(await layout(), view));
     assert.deepEqual(whole, [1000]);
+    const hers = await env.call<Layout>("GET", path, { token: alice.token });
+    const asAnyone = hers.body.data.seats.map((s) => ({ ...s, lockedByCurrentUser: false }));
+    assert.deepEqual({ ...hers.body.data, seats: asAnyone }, view);
   });
 
   await t.step("an order and a payment of a tier without seats re-read nothing", async () => {

@@ -37,20 +37,19 @@ export async function getLayout(
   if (holdsOne) return new JsonText(render(area, seats, states, callerId, now).json);
   // The same JsonText again: the reply's bytes are encoded once (http/envelope.ts successBytes).
   if (entry.rendered && entry.rendered.until > now) return entry.rendered.text;
-  // A patch of an entry already rendered (a few seats changed here): only their blocks again.
-  const before = entry.patchOf?.entry.rendered;
-  const base = before && before.until > now
-    ? { rendering: before.rendering, positions: entry.patchOf!.positions }
+  // An entry that differs from one already rendered in a few seats: only their blocks again.
+  const before = entry.patchOf?.entry.rendered?.rendering;
+  const base = before && before.lapsesAt > now
+    ? { rendering: before, positions: entry.patchOf!.positions ?? changes(before.states, states) }
     : undefined;
+  entry.patchOf = undefined;
   const { json, rendering } = render(area, seats, states, undefined, now, base);
-  // True until the entry is stale or the first hold shown in it lapses.
-  let until = entry.at + ctx.config.layoutCacheMs;
-  for (const s of states) {
-    if (s.state === "held" && s.expireAt !== null && s.expireAt > now) {
-      until = Math.min(until, s.expireAt);
-    }
-  }
-  entry.rendered = { text: new JsonText(json, true), until, rendering };
+  entry.rendered = {
+    text: new JsonText(json, true),
+    // True until the entry is stale or the first hold shown in it lapses.
+    until: Math.min(entry.at + ctx.config.layoutCacheMs, rendering.lapsesAt),
+    rendering,
+  };
   return entry.rendered.text;
 }
 
@@ -62,8 +61,22 @@ const TAIL = encoder.encode("]}");
 
 /** A layout rendered: each seat's JSON, and the UTF-8 of each block of BLOCK seats. */
 export interface Rendering {
+  states: SlotState[];
   parts: string[];
   blocks: Uint8Array[];
+  /** When the first hold shown lapses (the seat is free then, and its part changes). */
+  lapsesAt: number;
+}
+
+/** The positions whose state differs. */
+function changes(before: SlotState[], now: SlotState[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < now.length; i++) {
+    const a = before[i];
+    const b = now[i];
+    if (a.state !== b.state || a.holder !== b.holder || a.expireAt !== b.expireAt) out.push(i);
+  }
+  return out;
 }
 
 /**
@@ -114,10 +127,16 @@ function render(
   }
   let available = 0;
   let sellable = 0;
+  let lapsesAt = Infinity;
   for (let i = 0; i < seats.length; i++) {
     if (!seats[i].disabled) sellable++;
     const st = states[i];
-    if (st.state === "free" || (st.state === "held" && (st.expireAt ?? 0) <= now)) available++;
+    if (st.state === "free") available++;
+    else if (st.state === "held") {
+      const expireAt = st.expireAt ?? 0;
+      if (expireAt <= now) available++;
+      else lapsesAt = Math.min(lapsesAt, expireAt);
+    }
   }
   const head = encoder.encode(
     `{"areaId":${area.id},"areaName":${JSON.stringify(area.name)},"sessionId":${area.sessionId},` +
@@ -135,7 +154,7 @@ function render(
     at += blocks[b].length;
   }
   json.set(TAIL, at);
-  return { json, rendering: { parts, blocks } };
+  return { json, rendering: { states, parts, blocks, lapsesAt } };
 }
 
 // A hold's expiry is shown in every rendering until it lapses: formatted once.

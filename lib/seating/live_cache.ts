@@ -43,8 +43,12 @@ export interface Entry {
    * parts (a patch of this entry renders only its patched seats again).
    */
   rendered?: { text: JsonText; until: number; rendering: Rendering };
-  /** The entry this one patched, and the seat positions patched. */
-  patchOf?: { entry: Entry; positions: number[] };
+  /**
+   * A rendered entry this one differs from in a few seats, for its renderer to start from: at
+   * the seat positions given, or (none given: a whole new read) wherever their states differ.
+   * Dropped once this entry is rendered, so that no chain of old entries stays alive.
+   */
+  patchOf?: { entry: Entry; positions?: number[] };
 }
 
 /** Entry key (`<prefix>|<sessionId>#<areaId>`) → entry. */
@@ -86,23 +90,28 @@ export function liveEntry(
     if (hit.dirty.size <= PATCH_MAX) {
       const slots = [...hit.dirty];
       const index = seatIndex(seats);
-      // Only one step back: a chain of patches must not keep every older rendering alive.
-      hit.patchOf = undefined;
+      const positions = slots.map((slot) => index.get(slot)!);
       return store(key, session, hit, {
         at: hit.at,
         seats,
         ticketId: area.ticketId,
         states: patched(hit.states, readSlots(ctx, area.sessionId, slots), slots, index),
-        patchOf: { entry: hit, positions: slots.map((slot) => index.get(slot)!) },
+        patchOf: hit.rendered
+          ? { entry: hit, positions }
+          : hit.patchOf?.positions
+          ? { entry: hit.patchOf.entry, positions: [...hit.patchOf.positions, ...positions] }
+          : hit.patchOf,
       });
     }
   }
   if (!hit && entries.size >= SWEEP_AT) sweep(now, ttl);
+  const rendered = hit?.seats === seats ? (hit.rendered ? hit : hit.patchOf?.entry) : undefined;
   return store(key, session, hit, {
     at: now,
     seats,
     ticketId: area.ticketId,
     states: readSlots(ctx, area.sessionId, seats.map((s) => String(s.id))),
+    patchOf: rendered && { entry: rendered },
   });
 }
 
