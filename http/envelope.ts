@@ -7,7 +7,7 @@
 import { gzipSync } from "node:zlib";
 import { z } from "#deps";
 import { AppError } from "#lib/platform/errors.ts";
-import { JsonText } from "#lib/platform/json_text.ts";
+import { concat, JsonText } from "#lib/platform/json_text.ts";
 import { formatTime } from "#lib/platform/time.ts";
 
 export function successBody(data: unknown, timeZone: string): string {
@@ -28,11 +28,7 @@ export function successBytes(data: JsonText): Uint8Array<ArrayBuffer> {
   let bytes = encoded.get(data);
   if (!bytes) {
     // The data's own bytes between the envelope's: no text of the whole reply is made.
-    const inner = data.bytes;
-    bytes = new Uint8Array(SUCCESS_HEAD.length + inner.length + SUCCESS_TAIL.length);
-    bytes.set(SUCCESS_HEAD);
-    bytes.set(inner, SUCCESS_HEAD.length);
-    bytes.set(SUCCESS_TAIL, SUCCESS_HEAD.length + inner.length);
+    bytes = concat(data.chunks, SUCCESS_HEAD, SUCCESS_TAIL);
     encoded.set(data, bytes);
   }
   return bytes;

@@ -2,8 +2,9 @@
  * A value already written as JSON. The envelope splices it in as it is, so a large reply
  * assembled from cached fragments (a 10,000-seat layout) is not serialised field by field on
  * every request. It may be given as text or as UTF-8 bytes (the layout assembles bytes from
- * cached blocks, so a change of a few seats re-encodes a few blocks, not the whole reply); the
- * other form is made when first asked for.
+ * cached blocks, so a change of a few seats re-encodes a few blocks, not the whole reply), or as
+ * a list of such byte chunks, which the envelope copies once into the reply; the other forms
+ * are made when first asked for.
  */
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -11,21 +12,49 @@ const decoder = new TextDecoder();
 export class JsonText {
   #text?: string;
   #bytes?: Uint8Array<ArrayBuffer>;
+  #chunks?: readonly Uint8Array[];
 
   /**
    * `shared`: the same instance is served to many requests (a cached layout), so its bytes are
    * worth encoding and compressing once (http/envelope.ts) rather than per request.
    */
-  constructor(json: string | Uint8Array<ArrayBuffer>, readonly shared = false) {
+  constructor(
+    json: string | Uint8Array<ArrayBuffer> | readonly Uint8Array[],
+    readonly shared = false,
+  ) {
     if (typeof json === "string") this.#text = json;
-    else this.#bytes = json;
+    else if (json instanceof Uint8Array) this.#bytes = json;
+    else this.#chunks = json;
   }
 
   get text(): string {
-    return this.#text ??= decoder.decode(this.#bytes!);
+    return this.#text ??= decoder.decode(this.bytes);
   }
 
   get bytes(): Uint8Array<ArrayBuffer> {
-    return this.#bytes ??= encoder.encode(this.#text!);
+    return this.#bytes ??= this.#chunks ? concat(this.#chunks) : encoder.encode(this.#text!);
   }
+
+  /** The UTF-8 in chunks, to be copied once into a larger buffer. */
+  get chunks(): readonly Uint8Array[] {
+    return this.#chunks ?? [this.bytes];
+  }
+}
+
+/** The chunks, in order, in one buffer (with `head` before and `tail` after, if given). */
+export function concat(
+  chunks: readonly Uint8Array[],
+  head?: Uint8Array,
+  tail?: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  let length = (head?.length ?? 0) + (tail?.length ?? 0);
+  for (const c of chunks) length += c.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of head ? [head, ...chunks] : chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  if (tail) out.set(tail, at);
+  return out;
 }

@@ -56,7 +56,7 @@ export async function getLayout(
 /** Seats per block of the reply encoded together: a change re-encodes its block only. */
 const BLOCK = 64;
 const encoder = new TextEncoder();
-const COMMA = 44;
+const COMMA = encoder.encode(",");
 const TAIL = encoder.encode("]}");
 
 /** A layout rendered: each seat's JSON, and the UTF-8 of each block of BLOCK seats. */
@@ -91,7 +91,7 @@ function render(
   callerId: number | undefined,
   now: number,
   base?: { rendering: Rendering; positions: number[] },
-): { json: Uint8Array<ArrayBuffer>; rendering: Rendering } {
+): { json: Uint8Array[]; rendering: Rendering } {
   const { prefixes, free } = staticParts(area, seats);
   const zone = serviceTimeZone();
   const part = (i: number): string => {
@@ -143,17 +143,12 @@ function render(
       `"totalRows":${area.rows},"totalCols":${area.cols},` +
       `"totalSeats":${sellable},"availableSeats":${available},"seats":[`,
   );
-  let length = head.length + TAIL.length + Math.max(0, blocks.length - 1);
-  for (const block of blocks) length += block.length;
-  const json = new Uint8Array(length);
-  json.set(head);
-  let at = head.length;
+  const json: Uint8Array[] = [head];
   for (let b = 0; b < blocks.length; b++) {
-    if (b > 0) json[at++] = COMMA;
-    json.set(blocks[b], at);
-    at += blocks[b].length;
+    if (b > 0) json.push(COMMA);
+    json.push(blocks[b]);
   }
-  json.set(TAIL, at);
+  json.push(TAIL);
   return { json, rendering: { states, parts, blocks, lapsesAt } };
 }
 
