@@ -671,6 +671,8 @@ async function mixed(b: Bench): Promise<Result> {
         AREA_ID: seated ? area.data.id : "",
         WEIGHTS: Object.entries(weights).map(([k, w]) => `${k}:${w}`).join(","),
         RATE: rate,
+        // Every request asks as the buyer's page and the mini-program do.
+        ACCEPT_ENCODING: "gzip, deflate, br",
         TOKENS: await b.file("tokens", tokens.join("\n")),
         ...(seated ? { SEATS: seatsFile } : {}),
         ...extra,
@@ -691,7 +693,12 @@ async function mixed(b: Bench): Promise<Result> {
       ...(await b.raw("GET", `/api/show/detail/${sale.showId}`)),
     },
     ...(seated
-      ? [{ method: "GET", path: "/api/seat/layout/", ...(await b.raw("GET", layoutPath)) }]
+      ? [{
+        method: "GET",
+        path: "/api/seat/layout/",
+        ...(await b.raw("GET", layoutPath)),
+        gzip: true,
+      }]
       : []),
     {
       method: "POST",

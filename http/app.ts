@@ -14,11 +14,13 @@ import { routes as manifest } from "../routes.gen.ts";
 import { clientAddress } from "./client_address.ts";
 import { corsPolicy } from "./cors.ts";
 import {
+  acceptsCoding,
   acceptsGzip,
   errorResponse,
   errorSchema,
   successBody,
   successBytes,
+  successDeflate,
   successGzip,
   successSchema,
 } from "./envelope.ts";
@@ -185,7 +187,15 @@ function register(
       // Pre-rendered data: its bytes (and, for a reply many requests share, its gzip) made once.
       const type = { "content-type": "application/json; charset=utf-8" };
       if (!data.shared) return c.body(successBytes(data), 200, type);
-      if (acceptsGzip(c.req.header("accept-encoding"))) {
+      const accepted = c.req.header("accept-encoding");
+      if (data.chunked && acceptsCoding(accepted, "deflate")) {
+        return c.body(successDeflate(data), 200, {
+          ...type,
+          "content-encoding": "deflate",
+          vary: "Accept-Encoding",
+        });
+      }
+      if (acceptsGzip(accepted)) {
         return c.body(successGzip(data), 200, {
           ...type,
           "content-encoding": "gzip",

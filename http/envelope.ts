@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { z } from "#deps";
 import { AppError } from "#lib/platform/errors.ts";
 import { concat, JsonText } from "#lib/platform/json_text.ts";
+import { deflatePieces } from "./piecewise_deflate.ts";
 import { formatTime } from "#lib/platform/time.ts";
 
 export function successBody(data: unknown, timeZone: string): string {
@@ -52,12 +53,31 @@ export function successGzip(data: JsonText): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+const deflated = new WeakMap<JsonText, Uint8Array<ArrayBuffer>>();
+
+/**
+ * successBytes in the zlib format, compressed chunk by chunk (piecewise_deflate.ts), once per
+ * JsonText: for data in chunks that change a few at a time (a seat layout under holds).
+ */
+export function successDeflate(data: JsonText): Uint8Array<ArrayBuffer> {
+  let bytes = deflated.get(data);
+  if (!bytes) {
+    deflated.set(data, bytes = deflatePieces([SUCCESS_HEAD, ...data.chunks, SUCCESS_TAIL]));
+  }
+  return bytes;
+}
+
 /** Does an Accept-Encoding header take gzip (and not refuse it with q=0)? */
 export function acceptsGzip(header: string | undefined): boolean {
+  return acceptsCoding(header, "gzip");
+}
+
+/** Does an Accept-Encoding header take this coding (and not refuse it with q=0)? */
+export function acceptsCoding(header: string | undefined, wanted: "gzip" | "deflate"): boolean {
   if (!header) return false;
   return header.split(",").some((part) => {
     const [coding, ...params] = part.trim().toLowerCase().split(";");
-    if (coding.trim() !== "gzip" && coding.trim() !== "*") return false;
+    if (coding.trim() !== wanted && coding.trim() !== "*") return false;
     return !params.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/.test(p));
   });
 }

@@ -3,6 +3,7 @@
 // nothing; a cancel of a seated order re-reads its area whole; and what a reader sees is at once
 // what Redis says.
 import assert from "node:assert/strict";
+import { inflateSync } from "node:zlib";
 import type { RedisReply } from "#lib/platform/redis.ts";
 import type { ScriptName } from "#lib/platform/scripts.ts";
 import { noteSlotWrite } from "#lib/sale/slot_writes.ts";
@@ -74,6 +75,13 @@ suite("layout cache: this process's writes re-read what they changed, no more", 
     noteSlotWrite(env.ctx, sale.sessionId, { session: true });
     const whole = await slotReads(env, async () => assert.deepEqual(await layout(), view));
     assert.deepEqual(whole, [1000]);
+    // Compressed as a browser asks, chunk by chunk: the same reply.
+    const deflated = await env.app.request(path, {
+      headers: { "accept-encoding": "gzip, deflate" },
+    });
+    assert.equal(deflated.headers.get("content-encoding"), "deflate");
+    const inflated = inflateSync(new Uint8Array(await deflated.arrayBuffer())).toString();
+    assert.deepEqual(JSON.parse(inflated).data, view);
     const hers = await env.call<Layout>("GET", path, { token: alice.token });
     const asAnyone = hers.body.data.seats.map((s) => ({ ...s, lockedByCurrentUser: false }));
     assert.deepEqual({ ...hers.body.data, seats: asAnyone }, view);

@@ -35,6 +35,11 @@ export class JsonText {
     return this.#bytes ??= this.#chunks ? concat(this.#chunks) : encoder.encode(this.#text!);
   }
 
+  /** Given in chunks (which a compressor may take one by one). */
+  get chunked(): boolean {
+    return this.#chunks !== undefined;
+  }
+
   /** The UTF-8 in chunks, to be copied once into a larger buffer. */
   get chunks(): readonly Uint8Array[] {
     return this.#chunks ?? [this.bytes];

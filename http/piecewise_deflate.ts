@@ -1,0 +1,86 @@
+/**
+ * A reply compressed piece by piece (Content-Encoding: deflate, the zlib format of RFC 1950):
+ * each piece is compressed once, on its own, and cached by its identity; a reply is its pieces'
+ * compressed bytes stitched together. A seat layout is rebuilt from blocks of 64 seats whenever
+ * a hold changes a few of them (lib/seating/layout.ts), so compressing the whole reply each time
+ * (10,000 seats, 1.6 MB) would cost ~10 ms; this costs the changed blocks and a copy.
+ *
+ * How the stitching holds: each piece is raw deflate ending in a sync flush (byte-aligned, not
+ * final, no reference to earlier data), so the pieces concatenate into one valid stream, closed
+ * by an empty final block (`03 00`). The zlib trailer is the Adler-32 of the whole uncompressed
+ * reply, combined from the pieces' own (zlib's adler32_combine) without reading them again.
+ */
+import { constants, deflateRawSync } from "node:zlib";
+
+interface Compressed {
+  raw: Uint8Array;
+  adler: number;
+  length: number;
+}
+
+const compressed = new WeakMap<Uint8Array, Compressed>();
+const ZLIB_HEADER = new Uint8Array([0x78, 0x9c]);
+const FINAL_EMPTY_BLOCK = new Uint8Array([0x03, 0x00]);
+
+/** The zlib stream of the pieces' concatenation. */
+export function deflatePieces(pieces: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let adler = 1;
+  let length = ZLIB_HEADER.length + FINAL_EMPTY_BLOCK.length + 4;
+  const parts = pieces.map((piece) => {
+    let c = compressed.get(piece);
+    if (!c) {
+      c = {
+        raw: deflateRawSync(piece, { level: 4, finishFlush: constants.Z_SYNC_FLUSH }),
+        adler: adler32(piece),
+        length: piece.length,
+      };
+      compressed.set(piece, c);
+    }
+    adler = adler32Combine(adler, c.adler, c.length);
+    length += c.raw.length;
+    return c.raw;
+  });
+  const out = new Uint8Array(length);
+  out.set(ZLIB_HEADER);
+  let at = ZLIB_HEADER.length;
+  for (const raw of parts) {
+    out.set(raw, at);
+    at += raw.length;
+  }
+  out.set(FINAL_EMPTY_BLOCK, at);
+  at += FINAL_EMPTY_BLOCK.length;
+  new DataView(out.buffer).setUint32(at, adler);
+  return out;
+}
+
+const BASE = 65521;
+
+export function adler32(bytes: Uint8Array): number {
+  let a = 1;
+  let b = 0;
+  // 3800 bytes keep both sums below 2^31 before the modulo (zlib's NMAX is 5552 for 32 bits).
+  for (let i = 0; i < bytes.length;) {
+    const end = Math.min(i + 3800, bytes.length);
+    for (; i < end; i++) {
+      a += bytes[i];
+      b += a;
+    }
+    a %= BASE;
+    b %= BASE;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/** The Adler-32 of A then B, from A's, B's and B's length (zlib's adler32_combine). */
+export function adler32Combine(adlerA: number, adlerB: number, lengthB: number): number {
+  const rem = lengthB % BASE;
+  let sum1 = adlerA & 0xffff;
+  let sum2 = (rem * sum1) % BASE;
+  sum1 += (adlerB & 0xffff) + BASE - 1;
+  sum2 += ((adlerA >>> 16) & 0xffff) + ((adlerB >>> 16) & 0xffff) + BASE - rem;
+  if (sum1 >= BASE) sum1 -= BASE;
+  if (sum1 >= BASE) sum1 -= BASE;
+  if (sum2 >= 2 * BASE) sum2 -= 2 * BASE;
+  if (sum2 >= BASE) sum2 -= BASE;
+  return ((sum2 << 16) | sum1) >>> 0;
+}
