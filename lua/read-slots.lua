@@ -1,8 +1,10 @@
 --[[
 read-slots: the state of many slots of one session in one round trip (seat layouts and
-availability). Reads only. Bounded work whatever the venue: one HMGET of the claims and one
-SMISMEMBER of the disabled seats per chunk of slots, and one GET per slot that the session's hold
-index says may be held — never a key per slot from the caller.
+availability). Reads only. Bounded work whatever the venue, and nothing proportional to the
+session's other holds: one HMGET of the claims, one SMISMEMBER of the disabled seats and one
+ZMSCORE of the session's hold index per chunk of slots, and one GET per slot that the index says
+is held now — never a key per slot from the caller. The caller keeps each call to about a
+thousand slots (lib/seating/live_state.ts), so no call holds Redis for long.
 
 KEYS[1]  ready marker of the session         (absent: state lost, rebuild first)
 KEYS[2]  claims hash       slot -> "orderNo|p" / "orderNo|s"
@@ -15,11 +17,12 @@ ARGV[2]  the hold key of the empty slot: a slot's hold key is this followed by t
 ARGV[3]  the first slot ("seatId" or "seatId@hour"); ARGV[4..] the further slots
 
 Returns  { 0 } when the session is not built (NOT_READY), else
-         { 1, index, state, holder, expire, index, state, holder, expire, ... } for the slots
-         that are not free (a mostly free 1,000-seat area answers in a few bytes), where
-         index is the slot's position among the slots (from 1), state is "d" disabled, "s" sold,
-         "p" in an unpaid order, "h" held; holder is the holding buyer's id and expire the
-         hold's end in ms ("" unless held)
+         { 1, packed } where packed lists the slots that are not free (a mostly free area
+         answers in a few bytes), each as "index,state,holder,expire" and separated by ";":
+         index is the slot's position among the slots (from 1), state is "d" disabled, "s"
+         sold, "p" in an unpaid order, "h" held; holder is the holding buyer's id and expire the
+         hold's end in ms (both empty unless held). One string rather than four reply elements
+         a slot: a reader of thousands of held seats parses one string, not an array of 40,000.
 Errors   "ERR bad ..." when an argument is malformed
 Includes includes/slots (seat_of, hold_parts: what a slot is; the precedence d > s/p > h is
          slot_state's, read here in bulk)
@@ -36,7 +39,7 @@ local n = #ARGV - first + 1
 
 -- What each slot is, in chunks (Lua's unpack takes a few thousand values at most).
 local CHUNK = 1000
-local state = {}
+local out = {}
 local any_disabled = redis.call("SCARD", KEYS[3]) > 0
 for from = 1, n, CHUNK do
   local to = math.min(from + CHUNK - 1, n)
@@ -50,41 +53,25 @@ for from = 1, n, CHUNK do
   end
   local claims = redis.call("HMGET", KEYS[2], unpack(slots))
   local disabled = any_disabled and redis.call("SMISMEMBER", KEYS[3], unpack(seats)) or nil
+  -- The index may name a hold that is gone (an order took the slot, a sweep removed it): the
+  -- hold itself is the key, read for the slots the index says are held now.
+  local held = redis.call("ZMSCORE", KEYS[4], unpack(slots))
   for k = 1, #slots do
+    local state, holder, expire = nil, "", ""
     if disabled and disabled[k] == 1 then
-      state[from + k - 1] = "d"
+      state = "d"
     elseif claims[k] then
-      state[from + k - 1] = string.sub(claims[k], -1) == "s" and "s" or "p"
-    end
-  end
-end
-
--- Holds: only the slots the index names as held now, each checked against its hold key (the
--- hold itself is the key; an index entry may outlive it, e.g. after an order took the slot).
-local holder, expire = {}, {}
-local live = redis.call("ZRANGEBYSCORE", KEYS[4], "(" .. ARGV[1], "+inf")
-if #live > 0 then
-  local position = {}
-  for i = 1, n do position[ARGV[first + i - 1]] = i end
-  for _, slot in ipairs(live) do
-    local i = position[slot]
-    if i and not state[i] then
-      local hold = redis.call("GET", hold_prefix .. slot)
+      state = string.sub(claims[k], -1) == "s" and "s" or "p"
+    elseif held[k] and tonumber(held[k]) > now then
+      local hold = redis.call("GET", hold_prefix .. slots[k])
       if hold then
-        state[i] = "h"
-        holder[i], expire[i] = hold_parts(hold)
+        state = "h"
+        holder, expire = hold_parts(hold)
       end
     end
+    if state then
+      out[#out + 1] = (from + k - 1) .. "," .. state .. "," .. (holder or "") .. "," .. (expire or "")
+    end
   end
 end
-
-local out = { 1 }
-for i = 1, n do
-  if state[i] then
-    out[#out + 1] = i
-    out[#out + 1] = state[i]
-    out[#out + 1] = holder[i] or ""
-    out[#out + 1] = expire[i] or ""
-  end
-end
-return out
+return { 1, table.concat(out, ";") }

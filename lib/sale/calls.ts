@@ -178,7 +178,7 @@ function slotKeys(ctx: AppContext, sessionId: number, slots: string[]): string[]
   ];
 }
 
-/** lua/read-slots.lua: its reply as sent (`{ 1, index, state, holder, expire, ... }`). */
+/** lua/read-slots.lua: its reply as sent (`{ 1, "index,state,holder,expire;..." }`). */
 export async function readSlotsScript(
   ctx: AppContext,
   sessionId: number,

@@ -12,8 +12,10 @@ import { withBuiltSession } from "#lib/sale/session_rebuild.ts";
 import { decodeSlotStates, type SlotState } from "./slots.ts";
 
 /**
- * The state of many slots of a session in one Redis round trip. A session Redis lost is rebuilt
- * from MySQL first, unless `rebuild` is false: then null says it is not built.
+ * The state of many slots of a session in one Redis round trip: calls of READ_CHUNK slots each,
+ * sent together (each is atomic; together they are not a snapshot, which no reader needs). A
+ * session Redis lost is rebuilt from MySQL first, unless `rebuild` is false: then null says it is
+ * not built.
  */
 export async function readSlots(
   ctx: AppContext,
@@ -32,18 +34,26 @@ export async function readSlots(
   slots: string[],
   options: { rebuild: boolean } = { rebuild: true },
 ): Promise<SlotState[] | null> {
-  const out: SlotState[] = [];
+  const chunks: string[][] = [];
   for (let at = 0; at < slots.length || at === 0; at += READ_CHUNK) {
-    const chunk = slots.length <= READ_CHUNK ? slots : slots.slice(at, at + READ_CHUNK);
-    const read = () => readSlotsScript(ctx, sessionId, chunk);
-    const reply = options.rebuild ? await withBuiltSession(ctx, sessionId, read) : await read();
-    if (reply === NOT_BUILT) return null;
-    const states = decodeSlotStates(reply, chunk.length);
-    if (chunk === slots) return states;
-    for (const s of states) out.push(s);
+    chunks.push(slots.length <= READ_CHUNK ? slots : slots.slice(at, at + READ_CHUNK));
   }
+  const replies = await Promise.all(chunks.map((chunk) => {
+    const read = () => readSlotsScript(ctx, sessionId, chunk);
+    return options.rebuild ? withBuiltSession(ctx, sessionId, read) : read();
+  }));
+  if (replies.some((reply) => reply === NOT_BUILT)) return null;
+  if (chunks.length === 1) return decodeSlotStates(replies[0] as (string | number)[], slots.length);
+  const out: SlotState[] = [];
+  replies.forEach((reply, i) => {
+    for (const s of decodeSlotStates(reply as (string | number)[], chunks[i].length)) out.push(s);
+  });
   return out;
 }
 
-/** Slots read in one script call: a bounded command and a bounded time inside Redis. */
-export const READ_CHUNK = 10_000;
+/**
+ * Slots read in one script call: a bounded command, and a bounded time inside Redis (a call of a
+ * thousand mostly held seats takes about a millisecond there; one of ten thousand held Redis, and
+ * every buyer behind it, for up to 37 ms in bench mixed).
+ */
+export const READ_CHUNK = 1_000;

@@ -40,15 +40,17 @@ const STATE_NAMES: Record<string, SlotState["state"]> = {
 };
 
 /**
- * Unpacks read-slots.lua's reply `{1, index, state, holder, expire, ...}` for `count` slots:
- * only the slots that are not free are listed, by their position (from 1).
+ * Unpacks read-slots.lua's reply `{1, "index,state,holder,expire;..."}` for `count` slots: only
+ * the slots that are not free are listed, by their position (from 1).
  */
 export function decodeSlotStates(reply: (string | number)[], count: number): SlotState[] {
-  const out: SlotState[] = Array.from({ length: count }, () => FREE);
-  for (let i = 1; i + 3 < reply.length; i += 4) {
-    const [index, state, holder, expire] = reply.slice(i, i + 4);
+  const out = new Array<SlotState>(count).fill(FREE);
+  const packed = String(reply[1] ?? "");
+  if (packed === "") return out;
+  for (const entry of packed.split(";")) {
+    const [index, state, holder, expire] = entry.split(",");
     out[Number(index) - 1] = {
-      state: STATE_NAMES[String(state)] ?? "free",
+      state: STATE_NAMES[state] ?? "free",
       holder: holder ? Number(holder) : null,
       expireAt: expire ? Number(expire) : null,
     };
