@@ -1,9 +1,9 @@
 --[[
 read-slots: the state of many slots of one session in one round trip (seat layouts and
 availability). Reads only. Bounded work whatever the venue, and nothing proportional to the
-session's other holds: one HMGET of the claims, one SMISMEMBER of the disabled seats and one
-ZMSCORE of the session's hold index per chunk of slots, and one GET per slot that the index says
-is held now — never a key per slot from the caller. The caller keeps each call to about a
+session's other holds: per chunk of slots, one HMGET of the claims, one SMISMEMBER of the
+disabled seats, one ZMSCORE of the session's hold index and one MGET of the holds the index says
+are live now — never a key per slot from the caller. The caller keeps each call to about a
 thousand slots (lib/seating/live_state.ts), so no call holds Redis for long.
 
 KEYS[1]  ready marker of the session         (absent: state lost, rebuild first)
@@ -21,7 +21,7 @@ Returns  { 0 } when the session is not built (NOT_READY), else
          answers in a few bytes), each as "index,state,holder,expire" and separated by ";":
          index is the slot's position among the slots (from 1), state is "d" disabled, "s"
          sold, "p" in an unpaid order, "h" held; holder is the holding buyer's id and expire the
-         hold's end in ms (both empty unless held). One string rather than four reply elements
+         hold's end in ms (both empty unless held); in no particular order. One string rather than four reply elements
          a slot: a reader of thousands of held seats parses one string, not an array of 40,000.
 Errors   "ERR bad ..." when an argument is malformed
 Includes includes/slots (seat_of, hold_parts: what a slot is; the precedence d > s/p > h is
@@ -56,21 +56,27 @@ for from = 1, n, CHUNK do
   -- The index may name a hold that is gone (an order took the slot, a sweep removed it): the
   -- hold itself is the key, read for the slots the index says are held now.
   local held = redis.call("ZMSCORE", KEYS[4], unpack(slots))
+  local hold_keys, hold_at = {}, {}
   for k = 1, #slots do
-    local state, holder, expire = nil, "", ""
+    local state = nil
     if disabled and disabled[k] == 1 then
       state = "d"
     elseif claims[k] then
       state = string.sub(claims[k], -1) == "s" and "s" or "p"
     elseif held[k] and tonumber(held[k]) > now then
-      local hold = redis.call("GET", hold_prefix .. slots[k])
-      if hold then
-        state = "h"
-        holder, expire = hold_parts(hold)
-      end
+      hold_keys[#hold_keys + 1] = hold_prefix .. slots[k]
+      hold_at[#hold_at + 1] = k
     end
-    if state then
-      out[#out + 1] = (from + k - 1) .. "," .. state .. "," .. (holder or "") .. "," .. (expire or "")
+    if state then out[#out + 1] = (from + k - 1) .. "," .. state .. ",," end
+  end
+  -- The holds themselves, in one command for the chunk.
+  if #hold_keys > 0 then
+    local holds = redis.call("MGET", unpack(hold_keys))
+    for j = 1, #hold_keys do
+      if holds[j] then
+        local holder, expire = hold_parts(holds[j])
+        out[#out + 1] = (from + hold_at[j] - 1) .. ",h," .. (holder or "") .. "," .. (expire or "")
+      end
     end
   end
 end

@@ -12,10 +12,11 @@ import { withBuiltSession } from "#lib/sale/session_rebuild.ts";
 import { decodeSlotStates, type SlotState } from "./slots.ts";
 
 /**
- * The state of many slots of a session in one Redis round trip: calls of READ_CHUNK slots each,
- * sent together (each is atomic; together they are not a snapshot, which no reader needs). A
- * session Redis lost is rebuilt from MySQL first, unless `rebuild` is false: then null says it is
- * not built.
+ * The state of many slots of a session: one call of READ_CHUNK slots after the other (each is
+ * atomic; together they are not a snapshot, which no reader needs). One after the other, not
+ * together: this process's other commands share the connection, and a hold or a create must not
+ * wait behind every chunk of a large area. A session Redis lost is rebuilt from MySQL first,
+ * unless `rebuild` is false: then null says it is not built.
  */
 export async function readSlots(
   ctx: AppContext,
@@ -34,20 +35,16 @@ export async function readSlots(
   slots: string[],
   options: { rebuild: boolean } = { rebuild: true },
 ): Promise<SlotState[] | null> {
-  const chunks: string[][] = [];
-  for (let at = 0; at < slots.length || at === 0; at += READ_CHUNK) {
-    chunks.push(slots.length <= READ_CHUNK ? slots : slots.slice(at, at + READ_CHUNK));
-  }
-  const replies = await Promise.all(chunks.map((chunk) => {
-    const read = () => readSlotsScript(ctx, sessionId, chunk);
-    return options.rebuild ? withBuiltSession(ctx, sessionId, read) : read();
-  }));
-  if (replies.some((reply) => reply === NOT_BUILT)) return null;
-  if (chunks.length === 1) return decodeSlotStates(replies[0] as (string | number)[], slots.length);
   const out: SlotState[] = [];
-  replies.forEach((reply, i) => {
-    for (const s of decodeSlotStates(reply as (string | number)[], chunks[i].length)) out.push(s);
-  });
+  for (let at = 0; at < slots.length || at === 0; at += READ_CHUNK) {
+    const chunk = slots.length <= READ_CHUNK ? slots : slots.slice(at, at + READ_CHUNK);
+    const read = () => readSlotsScript(ctx, sessionId, chunk);
+    const reply = options.rebuild ? await withBuiltSession(ctx, sessionId, read) : await read();
+    if (reply === NOT_BUILT) return null;
+    const states = decodeSlotStates(reply, chunk.length);
+    if (chunk === slots) return states;
+    for (const s of states) out.push(s);
+  }
   return out;
 }
 
