@@ -114,7 +114,12 @@ const toSeat = (r: SeatRow): Seat => ({
   disabled: r.status === 0,
 });
 
-/** An area and its seats (cached for a few seconds; admin changes here drop the entry). */
+/**
+ * An area and its seats (cached for a few seconds; admin changes here drop the entry). A reload
+ * that finds them unchanged gives back the very same objects: the layout keeps what it built
+ * from them (each seat's JSON, its encoded and compressed blocks) instead of building a
+ * 10,000-seat area again every few seconds.
+ */
 export function areaWithSeats(
   ctx: AppContext,
   areaId: number,
@@ -126,8 +131,33 @@ export function areaWithSeats(
       `${SEAT_SELECT} WHERE area_id = ? ORDER BY row_num, seat_num`,
       [areaId],
     );
-    return { area: toArea(row), seats: seats.map(toSeat) };
+    const loaded = { area: toArea(row), seats: seats.map(toSeat) };
+    let last = lastLoaded.get(ctx);
+    if (!last) lastLoaded.set(ctx, last = new Map());
+    const before = last.get(areaId);
+    if (before && sameArea(before, loaded)) return before;
+    if (last.size >= 1024) last.clear();
+    last.set(areaId, loaded);
+    return loaded;
   });
+}
+
+/** The last load of each area, per context (forgetAreas clears it with the cache). */
+const lastLoaded = new WeakMap<AppContext, Map<number, { area: Area; seats: Seat[] }>>();
+
+function sameArea(a: { area: Area; seats: Seat[] }, b: { area: Area; seats: Seat[] }): boolean {
+  if (JSON.stringify(a.area) !== JSON.stringify(b.area)) return false;
+  if (a.seats.length !== b.seats.length) return false;
+  for (let i = 0; i < a.seats.length; i++) {
+    const x = a.seats[i];
+    const y = b.seats[i];
+    if (
+      x.id !== y.id || x.rowNum !== y.rowNum || x.seatNum !== y.seatNum ||
+      x.seatCode !== y.seatCode || x.x !== y.x || x.y !== y.y || x.disabled !== y.disabled ||
+      x.areaId !== y.areaId || x.sessionId !== y.sessionId || x.ticketId !== y.ticketId
+    ) return false;
+  }
+  return true;
 }
 
 export async function areasOfSession(ctx: AppContext, sessionId: number): Promise<Area[]> {
@@ -182,4 +212,5 @@ export function refuseDisabled(seats: Seat[]): void {
 /** Drops every cached area of the context (after an admin change to areas or seats). */
 export function forgetAreas(ctx: AppContext): void {
   areaCache.forget(ctx);
+  lastLoaded.delete(ctx);
 }
