@@ -156,7 +156,8 @@ function render(
 const times = new Map<number, string>();
 let timesZone = "";
 function timeText(ms: number, zone: string): string {
-  if (zone !== timesZone || times.size >= 4096) {
+  // Bounded, and large enough for every hold of a large area (each has its own expiry).
+  if (zone !== timesZone || times.size >= 50_000) {
     times.clear();
     timesZone = zone;
   }
