@@ -83,11 +83,19 @@ export function acceptsCoding(header: string | undefined, wanted: "gzip" | "defl
 }
 
 export function errorBody(e: AppError): string {
-  // Written out rather than stringified from an object: refusals are most of a sold-out flood.
-  const detail = e.detail !== undefined ? `,"detail":${JSON.stringify(e.detail)}` : "";
-  return `{"code":${e.status},"message":${JSON.stringify(e.message)},"data":null,` +
-    `"success":false,"error":"${e.code}"${detail}}`;
+  let body = errorBodies.get(e);
+  if (body === undefined) {
+    // Written out rather than stringified from an object: refusals are most of a sold-out flood.
+    const detail = e.detail !== undefined ? `,"detail":${JSON.stringify(e.detail)}` : "";
+    body = `{"code":${e.status},"message":${JSON.stringify(e.message)},"data":null,` +
+      `"success":false,"error":"${e.code}"${detail}}`;
+    errorBodies.set(e, body);
+  }
+  return body;
 }
+
+/** An error thrown again and again (lib/sale/stock_gate.ts's sold-out refusal) is written once. */
+const errorBodies = new WeakMap<AppError, string>();
 
 export function errorResponse(e: AppError, headers: Record<string, string> = {}): Response {
   const h: Record<string, string> = { "content-type": "application/json; charset=utf-8" };

@@ -39,9 +39,8 @@ async function readJson(c: Context<HonoEnv>): Promise<unknown> {
     if (e instanceof AppError) throw e;
     throw invalid("body", "could not be read");
   }
-  if (text.trim() === "") return undefined;
-  const type = (c.req.header("content-type") ?? "").toLowerCase();
-  if (!/^(application|text)\/([\w.+-]*\+)?json\b/.test(type)) {
+  if (text === "" || (text.charCodeAt(0) <= 32 && text.trim() === "")) return undefined;
+  if (!isJsonType(c.req.header("content-type") ?? "")) {
     throw invalid("body", "Content-Type must be application/json");
   }
   try {
@@ -49,6 +48,17 @@ async function readJson(c: Context<HonoEnv>): Promise<unknown> {
   } catch {
     throw invalid("body", "malformed JSON");
   }
+}
+
+// The last Content-Type seen and its verdict: clients send the same one request after request.
+let lastType = "";
+let lastTypeIsJson = false;
+function isJsonType(type: string): boolean {
+  if (type !== lastType) {
+    lastTypeIsJson = /^(application|text)\/([\w.+-]*\+)?json\b/.test(type.toLowerCase());
+    lastType = type;
+  }
+  return lastTypeIsJson;
 }
 
 /** Parses with a schema; the first problem becomes `field: reason`. */

@@ -39,12 +39,23 @@ export function knownSoldOutRefusal(
   dedup: { explicit: boolean; key: () => string | undefined },
 ): AppError | undefined {
   if (!knownSoldOut(ctx, { ...input, dedup })) return undefined;
-  return refusalError({ code: "SOLD_OUT", available: 0 }, {
-    kind: "order",
-    ticketId: input.ticketId,
-    limit: input.limit,
-  });
+  // The same refusal for every request of a stampede: built once per tier (an AppError is never
+  // changed once made, and its envelope is then written once too, http/envelope.ts).
+  let refusal = soldOutRefusals.get(input.ticketId);
+  if (!refusal) {
+    if (soldOutRefusals.size >= 1024) soldOutRefusals.clear();
+    refusal = refusalError({ code: "SOLD_OUT", available: 0 }, {
+      kind: "order",
+      ticketId: input.ticketId,
+      limit: input.limit,
+    });
+    soldOutRefusals.set(input.ticketId, refusal);
+  }
+  return refusal;
 }
+
+/** Tier → its "sold out" refusal (its message names only the tier). */
+const soldOutRefusals = new Map<number, AppError>();
 
 /**
  * Reserves atomically, or throws the refusal: SOLD_OUT, LIMIT_EXCEEDED, SEAT_UNAVAILABLE (409),
