@@ -4,11 +4,10 @@
 // what Redis says.
 import assert from "node:assert/strict";
 import { inflateSync } from "node:zlib";
-import type { RedisReply } from "#lib/platform/redis.ts";
-import type { ScriptName } from "#lib/platform/scripts.ts";
 import { createApp } from "#http/app.ts";
 import { noteSlotWrite } from "#lib/sale/slot_writes.ts";
 import { suite, type TestEnv } from "./support/env.ts";
+import { watchScripts } from "./support/scripts.ts";
 import { createSeatedSale } from "./support/seating.ts";
 
 interface Layout {
@@ -19,17 +18,12 @@ interface Layout {
 /** The read-slots calls made during `fn`, each as the number of slots it read. */
 async function slotReads(env: TestEnv, fn: () => Promise<void>): Promise<number[]> {
   const reads: number[] = [];
-  const real = env.ctx.scripts.run;
-  const counting = (name: ScriptName, keys: string[], args: (string | number)[]) => {
-    if (name === "read-slots") reads.push(args.length - 2); // now, hold prefix, then the slots
-    return real.call(env.ctx.scripts, name, keys, args) as Promise<RedisReply>;
-  };
-  env.ctx.scripts.run = counting as unknown as typeof real;
-  try {
-    await fn();
-  } finally {
-    env.ctx.scripts.run = real;
-  }
+  // now, the hold prefix, then the slots
+  await watchScripts(
+    env,
+    (name, _keys, args) => name === "read-slots" && reads.push(args.length - 2),
+    fn,
+  );
   return reads;
 }
 

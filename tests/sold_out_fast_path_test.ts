@@ -1,25 +1,14 @@
 // Issue 17: a tier known sold out is refused from process memory for SOLD_OUT_CACHE_MS, without
 // a Redis call; idempotent answers never suffer from it.
 import assert from "node:assert/strict";
-import type { RedisReply } from "#lib/platform/redis.ts";
-import type { ScriptName } from "#lib/platform/scripts.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { createSale } from "./support/sale.ts";
+import { watchScripts } from "./support/scripts.ts";
 
 /** How many times each script runs during `fn`. */
 async function scriptCalls(env: TestEnv, fn: () => Promise<void>): Promise<Map<string, number>> {
   const calls = new Map<string, number>();
-  const real = env.ctx.scripts.run;
-  const counting = (name: ScriptName, keys: string[], args: (string | number)[]) => {
-    calls.set(name, (calls.get(name) ?? 0) + 1);
-    return real.call(env.ctx.scripts, name, keys, args) as Promise<RedisReply>;
-  };
-  env.ctx.scripts.run = counting as unknown as typeof real;
-  try {
-    await fn();
-  } finally {
-    env.ctx.scripts.run = real;
-  }
+  await watchScripts(env, (name) => calls.set(name, (calls.get(name) ?? 0) + 1), fn);
   return calls;
 }
 

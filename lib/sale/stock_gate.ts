@@ -77,22 +77,12 @@ export async function reserveStock(ctx: AppContext, input: ReserveInput): Promis
   };
   if (knownSoldOut(ctx, memo)) throw refusalError({ code: "SOLD_OUT", available: 0 }, context);
   const call = { ...input, seatHourCap: context.seatHourCap };
+  const reserve = () => reserveScript(ctx, call);
   const reply = await reserving(
     ctx,
     memo,
     input.dedupTtlMs,
-    () =>
-      withBuiltSession(
-        ctx,
-        input.sessionId,
-        () =>
-          writingSlots(
-            ctx,
-            input.sessionId,
-            { slots: input.slots },
-            () => reserveScript(ctx, call),
-          ),
-      ),
+    () => withBuiltSession(ctx, input.sessionId, () => writingSeats(ctx, input, reserve)),
   );
   if (reply.outcome !== "refused") return reply;
   if (reply.refusal.code === "SOLD_OUT") noteSoldOut(ctx, memo, reply.refusal.available);
@@ -110,19 +100,21 @@ export async function adoptReservation(
   reservedAtUs: number,
 ): Promise<boolean> {
   // Not built: a rebuild now reads MySQL with this order; one under way may not have.
+  const adopt = () => adoptScript(ctx, input, reservedAtUs);
   return await withBuiltSession(
     ctx,
     input.sessionId,
-    () =>
-      writingSlots(
-        ctx,
-        input.sessionId,
-        { slots: input.slots },
-        () => adoptScript(ctx, input, reservedAtUs),
-      ),
+    () => writingSeats(ctx, input, adopt),
     () => false,
   );
 }
+
+/** A write of an order's slots, told to the caches of live slot state (slot_writes.ts). */
+const writingSeats = <T>(
+  ctx: AppContext,
+  order: { sessionId: number; slots: readonly string[] },
+  run: () => Promise<T>,
+) => writingSlots(ctx, order.sessionId, { slots: order.slots }, run);
 
 /** Gives an unpaid order's tickets and seats back. True when something was released. */
 export async function releaseReservation(ctx: AppContext, ref: ReservationRef): Promise<boolean> {
