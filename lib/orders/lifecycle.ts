@@ -76,6 +76,9 @@ export async function payOrder(
       [payType, now, order.id, now],
     );
     if (affectedRows === 0) return false;
+    await logTransition(tx, order.id, PENDING, PAID, "paid");
+    // The tier's row last: every create of a hot tier waits for its lock, so it is held for the
+    // last statement and the commit only.
     const q = stockQuantity(order);
     if (q > 0) {
       const moved = await tx.exec(
@@ -88,7 +91,6 @@ export async function payOrder(
         throw new Error(`ticket_stock of tier ${order.ticket_id} has fewer than ${q} locked`);
       }
     }
-    await logTransition(tx, order.id, PENDING, PAID, "paid");
     return true;
   });
   if (!paid) {
@@ -153,6 +155,10 @@ async function releaseOrder(
       to === ORDER_STATUS.EXPIRED ? [to, order.id, now] : [to, order.id],
     );
     if (affectedRows === 0) return false;
+    await tx.exec("DELETE FROM seat_claims WHERE order_id = ?", [order.id]);
+    await logTransition(tx, order.id, PENDING, to, reason);
+    // The tier's rows last, as a create's transaction takes them (seat claims first, then the
+    // buyer's total, then the stock), and held for the last statements and the commit only.
     const q = stockQuantity(order);
     if (q > 0) {
       // The buyer's total of the tier (MySQL's limit guard) before the stock: the lock order of
@@ -171,8 +177,6 @@ async function releaseOrder(
         throw new Error(`ticket_stock of tier ${order.ticket_id} has fewer than ${q} locked`);
       }
     }
-    await tx.exec("DELETE FROM seat_claims WHERE order_id = ?", [order.id]);
-    await logTransition(tx, order.id, PENDING, to, reason);
     return true;
   });
   if (changed) {
