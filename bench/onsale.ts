@@ -19,7 +19,7 @@
  * off, the creates' p99, successes and refusals.
  *
  * Environment: BENCH_DATABASE_URL / BENCH_REDIS_URL, BENCH_RESULTS_DIR, BENCH_MAX_IN_FLIGHT,
- * BENCH_QUICK=1 (tiny).
+ * BENCH_SERVER_FLAGS, BENCH_QUICK=1 (tiny).
  */
 import { Bench, QUICK, runJsonProcess, say, tierState } from "./harness.ts";
 import type { BuyersJob, BuyersReport } from "./onsale_buyers.ts";
@@ -50,7 +50,9 @@ export async function onsale(): Promise<Record<string, unknown>> {
   let result: Record<string, unknown> = {};
   try {
     say(`onsale: database ${bench.database}, Redis prefix ${bench.prefix}`);
-    await bench.open({ MAX_IN_FLIGHT: String(maxInFlight) });
+    // BENCH_SERVER_FLAGS: more `deno run` flags for the server (e.g. `--cpu-prof`).
+    const flags = (Deno.env.get("BENCH_SERVER_FLAGS") ?? "").split(" ").filter(Boolean);
+    await bench.open({ MAX_IN_FLIGHT: String(maxInFlight) }, flags);
     const url = bench.server.url;
 
     // 1. What the service sustains.
