@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { closeContext, createContext, revocationsWatched } from "#lib/boot.ts";
 import { verifyToken } from "#lib/accounts/tokens.ts";
 import type { AppContext } from "#lib/platform/context.ts";
+import type { SqlValue } from "#lib/platform/db.ts";
 import { createLogger } from "#lib/platform/log.ts";
 import type { Redis } from "#lib/platform/redis.ts";
 import { suite } from "./support/env.ts";
@@ -115,6 +116,36 @@ suite("revocations: remembered per process, announced to every process", async (
         await assert.rejects(verifyToken(other, buyer.token), /token revoked/);
       },
     );
+    await t.step("buyers new to Redis load their revocations in one query", async () => {
+      const buyers = await env.users(30);
+      const [gone] = buyers;
+      assert.equal(
+        (await env.call("POST", "/api/user/logout", { token: gone.token })).status,
+        200,
+      );
+      // Redis lost its memory: every buyer's revocations must come back from MySQL first.
+      await env.ctx.redis.deleteByPrefix(env.config.redisPrefix);
+      const fresh = await createContext(env.config, {
+        databaseUrl: env.databaseUrl,
+        redisUrl: env.redisUrl,
+        log: createLogger("error"),
+      });
+      try {
+        let loads = 0;
+        const rows = fresh.db.rows.bind(fresh.db);
+        fresh.db.rows = ((sql: string, params?: SqlValue[]) => {
+          if (/FROM token_revocations/.test(sql)) loads++;
+          return rows(sql, params);
+        }) as typeof fresh.db.rows;
+        const checks = await Promise.allSettled(buyers.map((b) => verifyToken(fresh, b.token)));
+        assert.equal(loads, 1, "one query for the 30 buyers");
+        assert.equal(checks[0].status, "rejected");
+        assert.match(String((checks[0] as PromiseRejectedResult).reason), /token revoked/);
+        for (const c of checks.slice(1)) assert.equal(c.status, "fulfilled");
+      } finally {
+        await closeContext(fresh);
+      }
+    });
   } finally {
     await closeContext(other);
   }

@@ -123,37 +123,74 @@ async function isRevoked(ctx: AppContext, userId: number, jti: string, ims: numb
   return false;
 }
 
-async function loadRevocations(ctx: AppContext, userId: number): Promise<void> {
+/**
+ * Loads users' revocations from MySQL into Redis, then marks each user loaded. The users whose
+ * first request comes in the same turn of the event loop share one query (a flash crowd of
+ * buyers new to this Redis is one query per few hundred, not one each).
+ */
+function loadRevocations(ctx: AppContext, userId: number): Promise<void> {
+  let batch = loadBatches.get(ctx);
+  if (!batch || batch.users.size >= LOAD_BATCH_MAX) {
+    const users = new Set<number>();
+    const started = new Promise<void>((resolve) => setTimeout(resolve, 0));
+    const next: LoadBatch = {
+      users,
+      done: started.then(() => {
+        if (loadBatches.get(ctx) === next) loadBatches.delete(ctx);
+        return loadRevocationsOf(ctx, [...users]);
+      }),
+    };
+    loadBatches.set(ctx, batch = next);
+  }
+  batch.users.add(userId);
+  return batch.done;
+}
+
+interface LoadBatch {
+  users: Set<number>;
+  done: Promise<void>;
+}
+const LOAD_BATCH_MAX = 500;
+const loadBatches = new WeakMap<AppContext, LoadBatch>();
+
+async function loadRevocationsOf(ctx: AppContext, userIds: number[]): Promise<void> {
   const rows = await ctx.db.rows<
-    { jti: string | null; not_before_ms: number | null; kept_jti: string | null; expires_at: Date }
+    {
+      user_id: number;
+      jti: string | null;
+      not_before_ms: number | null;
+      kept_jti: string | null;
+      expires_at: Date;
+    }
   >(
-    `SELECT jti, not_before_ms, kept_jti, expires_at FROM token_revocations
-      WHERE user_id = ? AND expires_at > ? ORDER BY id`,
-    [userId, new Date(ctx.now())],
+    `SELECT user_id, jti, not_before_ms, kept_jti, expires_at FROM token_revocations
+      WHERE user_id IN (${userIds.map(() => "?").join(", ")}) AND expires_at > ? ORDER BY id`,
+    [...userIds, new Date(ctx.now())],
   );
-  for (const r of rows) {
+  // Sent together, in row order (one key's writes keep their order on its connection).
+  await Promise.all(rows.map((r) => {
     const ttl = String(Math.max(1, r.expires_at.getTime() - ctx.now()));
     if (r.jti) {
-      await ctx.redis.send(["SET", ctx.keys.revokedToken(userId, r.jti), "1", "PX", ttl]);
-    } else if (r.not_before_ms !== null) {
-      await ctx.redis.send(
-        [
-          "SET",
-          ctx.keys.tokensNotBefore(userId),
-          `${r.not_before_ms}|${r.kept_jti ?? ""}`,
-          "PX",
-          ttl,
-        ],
-      );
+      return ctx.redis.send(["SET", ctx.keys.revokedToken(r.user_id, r.jti), "1", "PX", ttl]);
     }
-  }
-  await ctx.redis.send([
-    "SET",
-    ctx.keys.revocationsLoaded(userId),
-    "1",
-    "EX",
-    String(ctx.config.jwtTtlSeconds),
-  ]);
+    if (r.not_before_ms === null) return undefined;
+    return ctx.redis.send([
+      "SET",
+      ctx.keys.tokensNotBefore(r.user_id),
+      `${r.not_before_ms}|${r.kept_jti ?? ""}`,
+      "PX",
+      ttl,
+    ]);
+  }));
+  await Promise.all(userIds.map((userId) =>
+    ctx.redis.send([
+      "SET",
+      ctx.keys.revocationsLoaded(userId),
+      "1",
+      "EX",
+      String(ctx.config.jwtTtlSeconds),
+    ])
+  ));
 }
 
 /** Logout: the token is refused from now until it expires on its own. */

@@ -54,8 +54,36 @@ export async function derivePassKey(secret: Uint8Array): Promise<CryptoKey> {
 
 export async function signPass(key: CryptoKey, claims: PassClaims): Promise<string> {
   const body = `${VERSION}.${claims.sessionId}.${claims.userId}.${Math.floor(claims.expiresAt)}`;
+  const known = remembered(signed, key).get(body);
+  if (known) return known;
   const signature = await crypto.subtle.sign("HMAC", key, encoder.encode(body));
-  return `${body}.${base64url(new Uint8Array(signature))}`;
+  const pass = `${body}.${base64url(new Uint8Array(signature))}`;
+  remember(signed, key, body, pass);
+  return pass;
+}
+
+// Signing and checking are pure functions of the key and the text, and an on-sale asks them of
+// the same few thousand passes again and again (every status poll of an admitted buyer, every
+// request carrying a pass): remembered, a bounded number of each, per key.
+const REMEMBERED_MAX = 50_000;
+const signed = new WeakMap<CryptoKey, Map<string, string>>();
+const genuinePasses = new WeakMap<CryptoKey, Map<string, true>>();
+
+function remembered<V>(store: WeakMap<CryptoKey, Map<string, V>>, key: CryptoKey) {
+  let map = store.get(key);
+  if (!map) store.set(key, map = new Map());
+  return map;
+}
+
+function remember<V>(
+  store: WeakMap<CryptoKey, Map<string, V>>,
+  key: CryptoKey,
+  text: string,
+  value: V,
+): void {
+  const map = remembered(store, key);
+  if (map.size >= REMEMBERED_MAX) map.delete(map.keys().next().value!);
+  map.set(text, value);
 }
 
 /**
@@ -67,14 +95,18 @@ export async function verifyPass(
   token: string,
   expect: { sessionId: number; userId: number; now: number },
 ): Promise<PassCheck> {
-  const m = FORM.exec(token.trim());
+  const text = token.trim();
+  const m = FORM.exec(text);
   if (!m) return { ok: false, reason: "malformed" };
-  const signature = fromBase64url(m[4]);
-  // Canonical form only: the last character's 2 spare bits must be 0 (one pass, one spelling).
-  if (!signature || base64url(signature) !== m[4]) return { ok: false, reason: "malformed" };
-  const body = `${VERSION}.${m[1]}.${m[2]}.${m[3]}`;
-  const genuine = await crypto.subtle.verify("HMAC", key, signature, encoder.encode(body));
-  if (!genuine) return { ok: false, reason: "bad_signature" };
+  if (!remembered(genuinePasses, key).has(text)) {
+    const signature = fromBase64url(m[4]);
+    // Canonical form only: the last character's 2 spare bits must be 0 (one pass, one spelling).
+    if (!signature || base64url(signature) !== m[4]) return { ok: false, reason: "malformed" };
+    const body = `${VERSION}.${m[1]}.${m[2]}.${m[3]}`;
+    const genuine = await crypto.subtle.verify("HMAC", key, signature, encoder.encode(body));
+    if (!genuine) return { ok: false, reason: "bad_signature" };
+    remember(genuinePasses, key, text, true as const);
+  }
   const claims = { sessionId: Number(m[1]), userId: Number(m[2]), expiresAt: Number(m[3]) };
   if (claims.sessionId !== expect.sessionId) return { ok: false, reason: "other_session" };
   if (claims.userId !== expect.userId) return { ok: false, reason: "other_buyer" };

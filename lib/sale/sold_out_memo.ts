@@ -18,6 +18,8 @@ const soldOut = new Map<string, Map<number, Map<number, number>>>();
 const reservedHere = new Map<string, number>();
 /** When the last of reservedHere lapses: past it the map is emptied at once. */
 let reservedUntil = 0;
+/** reservedHere's size at which the next sweep runs. */
+let sweepAt = 10_000;
 /** Dedup key of a reserve of this process still waiting for Redis → how many. */
 const inFlight = new Map<string, number>();
 /** Past this many remembered keys, the lapsed ones are dropped. */
@@ -111,8 +113,11 @@ export function noteSoldOut(ctx: AppContext, r: TierRequest, available: number):
 /** A reserve with this dedup key was admitted: its duplicates must reach the reserve's dedup. */
 function noteReserved(key: string, ttlMs: number): void {
   const now = Date.now();
-  if (reservedHere.size >= SWEEP_AT) {
+  // Lapsed keys are dropped when the map has doubled since the last sweep: a sweep that found
+  // everything still live (10,000 reserves within the dedup window) must not run again at once.
+  if (reservedHere.size >= sweepAt) {
     for (const [k, until] of reservedHere) if (until <= now) reservedHere.delete(k);
+    sweepAt = Math.max(SWEEP_AT, reservedHere.size * 2);
   }
   reservedHere.set(key, now + ttlMs);
   reservedUntil = Math.max(reservedUntil, now + ttlMs);
