@@ -20,6 +20,11 @@ import { cpuSeconds, round, rssMb } from "./stats.ts";
 const root = new URL("..", import.meta.url).pathname;
 const deno = Deno.execPath();
 export const QUICK = Deno.env.get("BENCH_QUICK") === "1";
+
+/** BENCH_SERVER_FLAGS: more `deno run` flags for boxoffice's server (e.g. `--v8-flags=...`). */
+export const EXTRA_SERVER_FLAGS = (Deno.env.get("BENCH_SERVER_FLAGS") ?? "").split(" ").filter(
+  Boolean,
+);
 /** Same pool size on our server and on the baselines. */
 export const POOL_SIZE = 20;
 

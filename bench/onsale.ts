@@ -21,7 +21,7 @@
  * Environment: BENCH_DATABASE_URL / BENCH_REDIS_URL, BENCH_RESULTS_DIR, BENCH_MAX_IN_FLIGHT,
  * BENCH_SERVER_FLAGS, BENCH_QUICK=1 (tiny).
  */
-import { Bench, QUICK, runJsonProcess, say, tierState } from "./harness.ts";
+import { Bench, EXTRA_SERVER_FLAGS, QUICK, runJsonProcess, say, tierState } from "./harness.ts";
 import type { BuyersJob, BuyersReport } from "./onsale_buyers.ts";
 import { round } from "./stats.ts";
 
@@ -50,9 +50,7 @@ export async function onsale(): Promise<Record<string, unknown>> {
   let result: Record<string, unknown> = {};
   try {
     say(`onsale: database ${bench.database}, Redis prefix ${bench.prefix}`);
-    // BENCH_SERVER_FLAGS: more `deno run` flags for the server (e.g. `--cpu-prof`).
-    const flags = (Deno.env.get("BENCH_SERVER_FLAGS") ?? "").split(" ").filter(Boolean);
-    await bench.open({ MAX_IN_FLIGHT: String(maxInFlight) }, flags);
+    await bench.open({ MAX_IN_FLIGHT: String(maxInFlight) }, EXTRA_SERVER_FLAGS);
     const url = bench.server.url;
 
     // 1. What the service sustains.

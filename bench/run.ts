@@ -21,6 +21,7 @@ import type { AuditReport } from "#lib/ops/audit.ts";
 import { nextOrderNo } from "#lib/orders/order_numbers.ts";
 import {
   Bench,
+  EXTRA_SERVER_FLAGS,
   insertTier,
   orderBatchSizes,
   perSecond,
@@ -77,10 +78,8 @@ const machine = () => ({
   deno: Deno.version.deno,
   loadAverage: Deno.loadavg(),
 });
-/** BENCH_SERVER_FLAGS: more `deno run` flags for boxoffice's server (e.g. `--v8-flags=...`). */
-const extraServerFlags = (Deno.env.get("BENCH_SERVER_FLAGS") ?? "").split(" ").filter(Boolean);
 const serverFlags = (name: string) => [
-  ...extraServerFlags,
+  ...EXTRA_SERVER_FLAGS,
   ...(profileDir
     ? [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
     : []),
@@ -536,8 +535,8 @@ async function seedDesign(b: Bench): Promise<Result> {
   };
 }
 
-async function seats(b: Bench): Promise<Result> {
-  await b.open({}, serverFlags("seats"));
+/** A sale of a 1,000-seat area (100 when quick), the seats and layout scenarios' venue. */
+async function stallsArea(b: Bench) {
   const sale = await b.sale({ stock: 0, limit: 10 });
   const [rows, cols] = q([10, 10], [25, 40]);
   const area = await b.api<{ id: number }>("POST", "/api/seat/areas", {
@@ -551,6 +550,14 @@ async function seats(b: Bench): Promise<Result> {
   });
   if (area.status === 404) return { skipped: "seat API not present" };
   if (area.status !== 200) throw new Error(`POST /api/seat/areas: ${area.status} ${area.message}`);
+  return { sale, area, rows, cols };
+}
+
+async function seats(b: Bench): Promise<Result> {
+  await b.open({}, serverFlags("seats"));
+  const stalls = await stallsArea(b);
+  if ("skipped" in stalls) return stalls;
+  const { sale, area } = stalls;
   const layout = await b.ok<{ seats: { id: number }[] }>(
     "GET",
     `/api/seat/layout/${area.data.id}?sessionId=${sale.sessionId}`,
@@ -827,19 +834,9 @@ async function health(b: Bench): Promise<Result> {
 /** GET /api/seat/layout of a 1,000-seat area against GET /api/health of the same server. */
 async function layout(b: Bench): Promise<Result> {
   await b.open({}, serverFlags("layout"));
-  const sale = await b.sale({ stock: 0, limit: 10 });
-  const [rows, cols] = q([10, 10], [25, 40]);
-  const area = await b.api<{ id: number }>("POST", "/api/seat/areas", {
-    showId: sale.showId,
-    sessionId: sale.sessionId,
-    ticketId: sale.ticketId,
-    name: "Stalls",
-    rows,
-    cols,
-    price: 280,
-  });
-  if (area.status === 404) return { skipped: "seat API not present" };
-  if (area.status !== 200) throw new Error(`POST /api/seat/areas: ${area.status} ${area.message}`);
+  const stalls = await stallsArea(b);
+  if ("skipped" in stalls) return stalls;
+  const { sale, area, rows, cols } = stalls;
   const layoutPath = `/api/seat/layout/${area.data.id}?sessionId=${sale.sessionId}`;
   const bare = await b.bare([
     { method: "GET", path: "/api/seat/layout/", ...(await b.raw("GET", layoutPath)), gzip: true },

@@ -11,6 +11,7 @@
  * reply, combined from the pieces' own (zlib's adler32_combine) without reading them again.
  */
 import { constants, deflateRawSync } from "node:zlib";
+import { concat } from "#lib/platform/json_text.ts";
 
 interface Compressed {
   raw: Uint8Array;
@@ -25,7 +26,6 @@ const FINAL_EMPTY_BLOCK = new Uint8Array([0x03, 0x00]);
 /** The zlib stream of the pieces' concatenation. */
 export function deflatePieces(pieces: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let adler = 1;
-  let length = ZLIB_HEADER.length + FINAL_EMPTY_BLOCK.length + 4;
   const parts = pieces.map((piece) => {
     let c = compressed.get(piece);
     if (!c) {
@@ -37,20 +37,11 @@ export function deflatePieces(pieces: readonly Uint8Array[]): Uint8Array<ArrayBu
       compressed.set(piece, c);
     }
     adler = adler32Combine(adler, c.adler, c.length);
-    length += c.raw.length;
     return c.raw;
   });
-  const out = new Uint8Array(length);
-  out.set(ZLIB_HEADER);
-  let at = ZLIB_HEADER.length;
-  for (const raw of parts) {
-    out.set(raw, at);
-    at += raw.length;
-  }
-  out.set(FINAL_EMPTY_BLOCK, at);
-  at += FINAL_EMPTY_BLOCK.length;
-  new DataView(out.buffer).setUint32(at, adler);
-  return out;
+  const trailer = new Uint8Array(4);
+  new DataView(trailer.buffer).setUint32(0, adler);
+  return concat([...parts, FINAL_EMPTY_BLOCK], ZLIB_HEADER, trailer);
 }
 
 const BASE = 65521;
