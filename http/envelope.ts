@@ -9,12 +9,25 @@ import { z } from "#deps";
 import { AppError } from "#lib/platform/errors.ts";
 import { concat, JsonText } from "#lib/platform/json_text.ts";
 import { deflatePieces } from "./piecewise_deflate.ts";
+import { isShared } from "#lib/platform/shared_values.ts";
 import { formatTime } from "#lib/platform/time.ts";
 
 export function successBody(data: unknown, timeZone: string): string {
   if (data instanceof JsonText) {
     return `{"code":200,"message":"success","data":${data.text},"success":true}`;
   }
+  if (!isShared(data)) return envelopeOf(data, timeZone);
+  // A value many requests are served (a cached catalog page): written once.
+  const memo = sharedBodies.get(data);
+  if (memo && memo.timeZone === timeZone) return memo.body;
+  const body = envelopeOf(data, timeZone);
+  sharedBodies.set(data, { timeZone, body });
+  return body;
+}
+
+const sharedBodies = new WeakMap<object, { timeZone: string; body: string }>();
+
+function envelopeOf(data: unknown, timeZone: string): string {
   return stringify({ code: 200, message: "success", data: data ?? null, success: true }, timeZone);
 }
 

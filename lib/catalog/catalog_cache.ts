@@ -6,10 +6,12 @@
  * processes' writes are seen within the lifetime. Seat counts shown with sessions move with
  * every order and are not forgotten on orders: they may lag by up to the lifetime.
  *
- * Values are shared by every request that reads them: callers copy, never change them.
+ * Values are shared by every request that reads them: callers copy, never change them (they are
+ * marked shared, and the envelope writes each one's JSON once).
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { contextCache } from "#lib/platform/context_cache.ts";
+import { markShared } from "#lib/platform/shared_values.ts";
 
 export interface CatalogCache<K, V> {
   /** The value of `key`, loaded by `load` when not held; with CATALOG_CACHE_MS=0 always loaded. */
@@ -23,7 +25,8 @@ export function catalogCache<K, V>(): CatalogCache<K, V> {
   const cache = contextCache<K, V>((ctx) => ctx.config.catalogCacheMs);
   forgetters.push((ctx) => cache.forget(ctx));
   return {
-    get: (ctx, key, load) => ctx.config.catalogCacheMs === 0 ? load() : cache.get(ctx, key, load),
+    get: (ctx, key, load) =>
+      ctx.config.catalogCacheMs === 0 ? load() : cache.get(ctx, key, () => load().then(markShared)),
   };
 }
 

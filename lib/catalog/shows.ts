@@ -153,6 +153,7 @@ const featured = catalogCache<"hot" | "recommend", ShowRecord[]>();
 const showRows = catalogCache<number, ShowRow>();
 const sessionLists = catalogCache<number, SessionRecord[]>();
 const sessionRecords = catalogCache<number, SessionRecord>();
+const details = catalogCache<number, ShowDetail>();
 
 export function listShows(
   ctx: AppContext,
@@ -253,7 +254,12 @@ export async function getShowUncached(ctx: AppContext, showId: number): Promise<
   return toShowRecord(await loadShowRow(ctx, showId));
 }
 
-export async function getShowDetail(ctx: AppContext, showId: number): Promise<ShowDetail> {
+export function getShowDetail(ctx: AppContext, showId: number): Promise<ShowDetail> {
+  // Kept whole (not only its parts): the same object each time, whose JSON is written once.
+  return details.get(ctx, showId, () => loadShowDetail(ctx, showId));
+}
+
+async function loadShowDetail(ctx: AppContext, showId: number): Promise<ShowDetail> {
   const row = await findShowRow(ctx, showId);
   return {
     ...toShowRecord(row),

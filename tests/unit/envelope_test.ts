@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { errorBody, errorResponse, successBody } from "#http/envelope.ts";
 import { AppError, invalid, notFound, unavailable } from "#lib/platform/errors.ts";
 import { JsonText } from "#lib/platform/json_text.ts";
+import { markShared } from "#lib/platform/shared_values.ts";
 
 Deno.test("envelope: success wraps data, null for nothing", () => {
   assert.deepEqual(JSON.parse(successBody({ a: 1 }, "UTC")), {
@@ -72,4 +73,20 @@ Deno.test("envelope: errorResponse sets status, JSON type, Retry-After and extra
   assert.equal(conflict.status, 409);
   assert.equal(conflict.headers.get("retry-after"), null);
   await conflict.body?.cancel();
+});
+
+Deno.test("a shared value's envelope is written once; others every time", () => {
+  const page = markShared({ items: [{ id: 1, at: new Date("2026-01-02T03:04:05Z") }], total: 1 });
+  const first = successBody(page, "Asia/Shanghai");
+  assert.equal(first, successBody(page, "Asia/Shanghai"));
+  // Against the contract (shared values never change), to show the text is not written again.
+  page.total = 2;
+  assert.equal(successBody(page, "Asia/Shanghai"), first);
+  // Another zone is another text.
+  assert.match(successBody(page, "UTC"), /"total":2/);
+
+  const fresh = { total: 1 };
+  successBody(fresh, "UTC");
+  fresh.total = 2;
+  assert.match(successBody(fresh, "UTC"), /"total":2/);
 });
