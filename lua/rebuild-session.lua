@@ -22,8 +22,11 @@ ARGV[2]  JSON: {
          }
 ARGV[3]  when the keys expire, ms since the epoch (the session's end plus the grace period)
 ARGV[4]  the least they live from now, ms (a session used after its end lives this long)
-The ready marker's value is Redis's time of the rebuild in microseconds (adopt-reservation.lua
-compares it with the reserve's).
+ARGV[5]  the rebuild's generation: the session's count of rebuilds in MySQL, counted up by the
+         transaction that read ARGV[2] (table sale_state_generations)
+The ready marker's value is "<Redis's time of the rebuild in microseconds>/<generation>":
+adopt-reservation.lua compares the time with the reserve's; reserve.lua answers the generation,
+which a create's commit compares with MySQL's (lib/orders/committer.ts).
 
 Returns  { 1, tiers, reservations }  rebuilt
          { 0, 0, 0 }                 the lock is not ours (expired or taken): nothing written
@@ -35,8 +38,12 @@ Includes includes/session_keys (redis_now, SESSION_KEY_MARGIN_MS)
 if redis.call("GET", KEYS[2]) ~= ARGV[1] then return { 0, 0, 0 } end
 local expire_at = tonumber(ARGV[3])
 local min_life = tonumber(ARGV[4])
+local generation = tonumber(ARGV[5])
 if not expire_at or not min_life or min_life < 1 then
   return redis.error_reply("ERR bad expiry")
+end
+if not generation or generation < 1 or generation % 1 ~= 0 then
+  return redis.error_reply("ERR bad generation")
 end
 local ok, state = pcall(cjson.decode, ARGV[2])
 if not ok or type(state) ~= "table" or type(state.tiers) ~= "table" then
@@ -74,7 +81,7 @@ for user, n in pairs(state.seatHours or {}) do
 end
 local now, now_us = redis_now()
 expire_at = math.max(expire_at, now + min_life)
-redis.call("SET", KEYS[1], string.format("%d", now_us))
+redis.call("SET", KEYS[1], string.format("%d/%d", now_us, generation))
 redis.call("PEXPIREAT", KEYS[1], expire_at)
 for i = 3, #KEYS do
   redis.call("PEXPIREAT", KEYS[i], expire_at + SESSION_KEY_MARGIN_MS)

@@ -16,7 +16,8 @@ Then: locks the stock (or counts the seat-hours), counts it for the buyer, claim
 the order, drops the buyer's holds on them, records the reservation under the order number, and
 sets the dedup key. Keys it creates live as long as the session's (includes/session_keys).
 
-KEYS[1]  ready marker of the session         (absent: state lost, rebuild first)
+KEYS[1]  ready marker of the session         (absent: state lost, rebuild first; its value ends
+         in "/<generation>", see rebuild-session.lua)
 KEYS[2]  tier hash {total, locked, sold}
 KEYS[3]  tier buyers hash  userId -> tickets in active orders
 KEYS[4]  reservations hash orderNo -> JSON record
@@ -43,8 +44,10 @@ released (confirm.lua, release.lua); the cap counts them with the buyer's live h
 The reservation's time (record "c") is Redis's clock (includes/session_keys), as is the ready
 marker's: adopt-reservation.lua compares the two.
 
-Returns { code, detail, reservedAtUs }:
-   1, available after, us  reserved; us: Redis's time of the reservation, in microseconds
+Returns { code, detail, reservedAtUs, generation }:
+   1, available after, us, generation
+                           reserved; us: Redis's time of the reservation, in microseconds;
+                           generation: the rebuild the state comes from (0: not said)
    3, 0                    this order number was reserved already (nothing changed)
    0, 0                    NOT_READY
    2, orderNo              DUPLICATE: the dedup key names an earlier order
@@ -80,7 +83,8 @@ if #KEYS ~= 9 + nslots then return redis.error_reply("ERR bad slot keys") end
 if qty == 0 and nslots == 0 then return redis.error_reply("ERR nothing to reserve") end
 
 local now, now_us = redis_now()
-if redis.call("EXISTS", KEYS[1]) == 0 then return { 0, 0 } end
+local ready = redis.call("GET", KEYS[1])
+if not ready then return { 0, 0 } end
 if redis.call("HEXISTS", KEYS[4], order_no) == 1 then return { 3, 0 } end
 if dedup_ttl > 0 then
   local first = redis.call("GET", KEYS[7])
@@ -145,4 +149,4 @@ expire_with_session(KEYS[1], KEYS[4])
 if dedup_ttl > 0 then
   redis.call("SET", KEYS[7], order_no, "PX", dedup_ttl)
 end
-return { 1, available - qty, now_us }
+return { 1, available - qty, now_us, tonumber(string.match(ready, "/(%d+)$")) or 0 }

@@ -6,7 +6,9 @@
  * per batch instead of once per order.
  *
  * Every create learns the outcome of its own order:
- * - "committed": its row is in MySQL (written now, or found after an unknown outcome);
+ * - committed: its row is in MySQL (written now, or found after an unknown outcome), with the
+ *   generation of its session's Redis state that the transaction read (create.ts uses it to
+ *   skip the post-commit check);
  * - a thrown error: it is surely not in MySQL (its reservation may be released). A batch that a
  *   guard refuses (stock CHECK, buyer limit CHECK, a seat claimed twice, a duplicate key, a value
  *   that does not fit) is split in two, each half retried, until the offending orders are alone:
@@ -24,10 +26,42 @@ import { unknownOutcome } from "#lib/platform/db_outcome.ts";
 import { isAppError } from "#lib/platform/errors.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import { recordOrderBatch } from "#lib/platform/metrics.ts";
-import { batchStatements, type NewOrderRow, orderStatements } from "./statements.ts";
+import type { AtomicResult } from "#lib/platform/db.ts";
+import {
+  batchStatements,
+  generationsRead,
+  type NewOrderRow,
+  orderStatements,
+} from "./statements.ts";
 
 /** Committed, or unknown now: `later` is true (committed), false (not), undefined (gave up). */
-export type WriteOutcome = "committed" | { later: Promise<boolean | undefined> };
+export type WriteOutcome = Committed | { later: Promise<boolean | undefined> };
+
+/**
+ * Committed. `generation`: the generation of the order's session that its transaction read
+ * under a shared lock (statements.ts generationsStatement); undefined when not known (none
+ * recorded yet, or the commit was established by looking the order up).
+ */
+export interface Committed {
+  committed: true;
+  generation?: number;
+}
+
+const COMMITTED_UNREAD: Committed = { committed: true };
+
+/** The outcome of each order of a committed transaction, from its generations read. */
+function committedOutcomes(
+  rows: readonly NewOrderRow[],
+  results: readonly AtomicResult[],
+): Committed[] {
+  const generations = generationsRead(
+    results[0]?.rows as { session_id: number; generation: number }[] | undefined,
+  );
+  return rows.map((row) => {
+    const generation = generations.get(row.sessionId);
+    return generation === undefined ? COMMITTED_UNREAD : { committed: true, generation };
+  });
+}
 
 /** Writes one create's transaction; see the module comment for the outcomes. */
 export function writeOrder(ctx: AppContext, row: NewOrderRow): Promise<WriteOutcome> {
@@ -37,8 +71,7 @@ export function writeOrder(ctx: AppContext, row: NewOrderRow): Promise<WriteOutc
 
 async function writeAlone(ctx: AppContext, row: NewOrderRow): Promise<WriteOutcome> {
   try {
-    await ctx.db.atomic(orderStatements(row));
-    return "committed";
+    return committedOutcomes([row], await ctx.db.atomic(orderStatements(row)))[0];
   } catch (e) {
     return await settleFailure(ctx, [row.orderNo], e);
   }
@@ -64,7 +97,7 @@ async function settleFailure(
     ...errorFields(e),
   });
   if (committed === undefined) return { later: settleLater(ctx, thread, orderNos) };
-  if (committed) return "committed";
+  if (committed) return COMMITTED_UNREAD;
   throw e;
 }
 
@@ -186,8 +219,9 @@ export class Committer {
   async #run(batch: Queued[]): Promise<void> {
     recordOrderBatch(batch.length);
     try {
-      await this.ctx.db.atomic(batchStatements(batch.map((q) => q.row)));
-      for (const q of batch) q.resolve("committed");
+      const rows = batch.map((q) => q.row);
+      const outcomes = committedOutcomes(rows, await this.ctx.db.atomic(batchStatements(rows)));
+      batch.forEach((q, i) => q.resolve(outcomes[i]));
       return;
     } catch (e) {
       if (batch.length > 1 && isOrderSpecific(e)) {

@@ -2,7 +2,8 @@
  * Creating an order, the purchase protocol of DESIGN.md: plan → dedup → Redis reserve (one atomic
  * script) → one MySQL transaction (order, items, status log, seat claims, buyer total,
  * conditional stock update; by default shared with the creates of the same moment, see
- * committer.ts) → adopt (put the reservation back if Redis lost it meanwhile) → reply. When the
+ * committer.ts) → adopt (put the reservation back if Redis lost it meanwhile: checked only when
+ * a rebuild of the session's state may have missed the order) → reply. When the
  * MySQL step surely failed, the compensation releases the reservation before the error goes
  * back; when its outcome is unknown, nothing is released (reconcile decides later from MySQL).
  */
@@ -95,13 +96,18 @@ async function placeOrder(
     } catch (e) {
       return await compensate(ctx, userId, input, dedup, ref, e);
     }
-    if (outcome !== "committed") {
+    if (!("committed" in outcome)) {
       // Maybe committed: the reservation stays (releasing it could free the tickets of a real
       // order) until the outcome is known; a retry with the same key waits for it.
       settleWhenKnown(ctx, userId, input, dedup, ref, outcome.later);
       throw unavailable(`the outcome of order ${orderNo}`);
     }
-    await adopt(ctx, userId, ref, plan, reserved.reservedAtUs);
+    // The generation the reserve saw is the one the commit read: no rebuild missed this order
+    // (statements.ts generationsStatement says why), so Redis still has its reservation or
+    // will read it from MySQL. Otherwise ask Redis, and put it back if it was lost.
+    if (reserved.generation === 0 || outcome.generation !== reserved.generation) {
+      await adopt(ctx, userId, ref, plan, reserved.reservedAtUs);
+    }
     recordOrderEvent("created");
     return orderNo;
   }

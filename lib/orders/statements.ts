@@ -43,6 +43,7 @@ export interface NewOrderRow {
  */
 export function orderStatements(o: NewOrderRow): Statement[] {
   const statements: Statement[] = [
+    generationsStatement([o]),
     {
       sql: `INSERT INTO orders (order_no, user_id, show_id, session_id, ticket_id, quantity, price,
                            total_amount, base_price, night_surcharge, booking_start, booking_end,
@@ -119,6 +120,7 @@ export function batchStatements(rows: readonly NewOrderRow[]): Statement[] {
   if (rows.length === 0) throw new Error("batchStatements: no orders");
   if (rows.length === 1) return orderStatements(rows[0]);
   const statements: Statement[] = [
+    generationsStatement(rows),
     {
       sql: `INSERT INTO orders (order_no, user_id, show_id, session_id, ticket_id, quantity, price,
                            total_amount, base_price, night_surcharge, booking_start, booking_end,
@@ -203,6 +205,30 @@ export function batchStatements(rows: readonly NewOrderRow[]): Statement[] {
     });
   }
   return statements;
+}
+
+/**
+ * The first statement of a create's transaction: the generations of its orders' sessions
+ * (session_id, generation rows; a session never rebuilt has none), read under a shared lock
+ * held until the COMMIT. A rebuild of a session's Redis state counts its generation up before it
+ * reads MySQL (lib/sale/session_rebuild.ts): one that did so before this read shows here as a
+ * generation newer than the one the reserve saw; one that does so later waits for this COMMIT,
+ * and reads these orders. Shared locks do not wait for each other: batches still overlap.
+ */
+export function generationsStatement(rows: readonly NewOrderRow[]): Statement {
+  const sessions = [...new Set(rows.map((o) => o.sessionId))].sort((a, b) => a - b);
+  return {
+    sql: `SELECT session_id, generation FROM sale_state_generations
+           WHERE session_id IN (${sessions.map(() => "?").join(", ")}) LOCK IN SHARE MODE`,
+    params: sessions,
+  };
+}
+
+/** The sessions' generations as the first statement of a create's transaction read them. */
+export function generationsRead(
+  rows: readonly { session_id: number; generation: number }[] | undefined,
+): Map<number, number> {
+  return new Map((rows ?? []).map((r) => [Number(r.session_id), Number(r.generation)]));
 }
 
 /**

@@ -21,6 +21,14 @@ export interface Queryable {
   exec(sql: string, params?: SqlValue[]): Promise<{ affectedRows: number; insertId: number }>;
 }
 
+/** One statement's result in Db.atomic: a write's counts, or a SELECT's rows. */
+export interface AtomicResult {
+  affectedRows: number;
+  insertId: number;
+  /** A SELECT's rows (absent for other statements). */
+  rows?: Row[];
+}
+
 export interface Db extends Queryable {
   readonly database: string;
   /** Runs `fn` in one transaction: committed when it returns, rolled back when it throws. */
@@ -34,7 +42,7 @@ export interface Db extends Queryable {
    */
   atomic(
     statements: { sql: string; params?: SqlValue[] }[],
-  ): Promise<{ affectedRows: number; insertId: number }[]>;
+  ): Promise<AtomicResult[]>;
   /**
    * Makes sure the server session `threadId` (see `unknownOutcome`) has ended: KILLs it if it is
    * still there, then waits until the server no longer lists it. After true, a transaction that
@@ -145,11 +153,12 @@ export function createDb(options: DbOptions): Db {
           { "db.system": "mysql" },
           () => conn.query({ sql, timeout }, params),
         );
-        const headers = (results as unknown as ResultSetHeader[]).slice(1, -1);
-        return headers.map((h) => ({
-          affectedRows: h.affectedRows,
-          insertId: Number(h.insertId),
-        }));
+        const each = (results as unknown as (ResultSetHeader | Row[])[]).slice(1, -1);
+        return each.map((r) =>
+          Array.isArray(r)
+            ? { affectedRows: 0, insertId: 0, rows: r }
+            : { affectedRows: r.affectedRows, insertId: Number(r.insertId) }
+        );
       } catch (e) {
         const thread = isOutcomeUnknown(e) ? conn.threadId : undefined;
         // Never reuse a connection in an unknown state, nor one whose query timed out.

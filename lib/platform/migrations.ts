@@ -12,6 +12,7 @@ import m007 from "../../migrations/007_queue.sql" with { type: "text" };
 import m008 from "../../migrations/008_buyer_limits.sql" with { type: "text" };
 import m009 from "../../migrations/009_column_fits.sql" with { type: "text" };
 import m010 from "../../migrations/010_order_instances.sql" with { type: "text" };
+import m011 from "../../migrations/011_sale_state_generations.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "008_buyer_limits.sql", sql: m008 },
   { version: 9, name: "009_column_fits.sql", sql: m009 },
   { version: 10, name: "010_order_instances.sql", sql: m010 },
+  { version: 11, name: "011_sale_state_generations.sql", sql: m011 },
 ];

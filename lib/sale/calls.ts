@@ -41,8 +41,11 @@ export interface ReserveInput {
 }
 
 export type ReserveReply =
-  /** `reservedAtUs`: Redis's time of the reservation (adopt-reservation.lua compares it). */
-  | { outcome: "reserved"; available: number; reservedAtUs: number }
+  /**
+   * `reservedAtUs`: Redis's time of the reservation (adopt-reservation.lua compares it);
+   * `generation`: the rebuild the session's state comes from (0: not said).
+   */
+  | { outcome: "reserved"; available: number; reservedAtUs: number; generation: number }
   | { outcome: "already" }
   | { outcome: "duplicate"; firstOrderNo: string }
   | { outcome: "refused"; refusal: Refusal };
@@ -85,14 +88,21 @@ export async function reserveScript(
     input.dedupKey ? input.dedupTtlMs : 0,
     ...input.slots,
   ];
-  const [code, detail, at] = await ctx.scripts.run<[number, number | string, number]>(
+  const [code, detail, at, generation] = await ctx.scripts.run<
+    [number, number | string, number, number]
+  >(
     "reserve",
     keys,
     args,
   );
   switch (code) {
     case RESERVE.RESERVED:
-      return { outcome: "reserved", available: Number(detail), reservedAtUs: Number(at) };
+      return {
+        outcome: "reserved",
+        available: Number(detail),
+        reservedAtUs: Number(at),
+        generation: Number(generation ?? 0),
+      };
     case RESERVE.ALREADY:
       return { outcome: "already" };
     case RESERVE.DUPLICATE:
@@ -361,6 +371,7 @@ export async function rebuildSessionScript(
   lock: { key: string; token: string },
   state: SessionState,
   expiry: { at: number; minMs: number },
+  generation: number,
 ): Promise<boolean> {
   const keys = ctx.keys;
   const tierKeys = state.tiers.flatMap((t) => [
@@ -378,7 +389,7 @@ export async function rebuildSessionScript(
       keys.unpaidSeatHours(sessionId),
       ...tierKeys,
     ],
-    [lock.token, JSON.stringify(state), expiry.at, expiry.minMs],
+    [lock.token, JSON.stringify(state), expiry.at, expiry.minMs, generation],
   );
   return code === REBUILD.REBUILT;
 }

@@ -51,6 +51,32 @@ export async function readSessionState(ctx: AppContext, sessionId: number): Prom
   return await ctx.db.tx((db) => readSnapshot(db, sessionId, new Date(ctx.now())));
 }
 
+/**
+ * readSessionState for a rebuild: the same snapshot, read after counting the session's
+ * generation up in the same transaction. The count takes the generation row's exclusive lock
+ * before the snapshot is taken (InnoDB takes it at the first plain read), so a group commit
+ * holding the row's shared lock (lib/orders/statements.ts) is either in the snapshot or sees the
+ * new generation — the fact that lets a create skip its post-commit check (create.ts).
+ */
+async function readRebuildState(
+  ctx: AppContext,
+  sessionId: number,
+): Promise<{ state: SessionState; generation: number }> {
+  return await ctx.db.tx(async (db) => {
+    await db.exec(
+      `INSERT INTO sale_state_generations (session_id, generation) VALUES (?, 1)
+       ON DUPLICATE KEY UPDATE generation = generation + 1`,
+      [sessionId],
+    );
+    const [{ generation }] = await db.rows<{ generation: number }>(
+      "SELECT generation FROM sale_state_generations WHERE session_id = ?",
+      [sessionId],
+    );
+    const state = await readSnapshot(db, sessionId, new Date(ctx.now()));
+    return { state, generation: Number(generation) };
+  });
+}
+
 async function readSnapshot(db: Queryable, sessionId: number, now: Date): Promise<SessionState> {
   const tiers = await db.rows<{ id: number; total: number; locked: number; sold: number }>(
     `SELECT t.id, st.total_stock AS total, st.locked_stock AS locked, st.sold_stock AS sold
@@ -151,7 +177,7 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
               (SELECT end_time FROM sessions WHERE id = ?) AS end_time`,
       [sessionId],
     );
-    const state = await readSessionState(ctx, sessionId);
+    const { state, generation } = await readRebuildState(ctx, sessionId);
     const graceMs = ctx.config.sessionKeysGraceSeconds * 1000;
     await writingSlots(
       ctx,
@@ -161,7 +187,7 @@ export async function rebuildSession(ctx: AppContext, sessionId: number): Promis
         rebuildSessionScript(ctx, sessionId, { key: lock, token }, state, {
           at: (end_time?.getTime() ?? 0) + graceMs,
           minMs: graceMs,
-        }),
+        }, generation),
     );
     await settleChangedSince(ctx, sessionId, since);
     ctx.log.info("session rebuilt", {

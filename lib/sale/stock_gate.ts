@@ -24,7 +24,7 @@ import { forgetSoldOut, knownSoldOut, noteSoldOut, reserving } from "./sold_out_
 export type { ReservationRef, ReserveInput } from "./calls.ts";
 
 export type ReserveResult =
-  | { outcome: "reserved"; available: number; reservedAtUs: number }
+  | { outcome: "reserved"; available: number; reservedAtUs: number; generation: number }
   | { outcome: "already" }
   | { outcome: "duplicate"; firstOrderNo: string };
 

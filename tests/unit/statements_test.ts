@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   batchStatements,
   createRefusalOf,
+  generationsRead,
   isConstraintViolation,
   type NewOrderRow,
   orderStatements,
@@ -33,8 +34,12 @@ function assertBalanced(s: { sql: string; params?: unknown[] }) {
   assert.equal((s.sql.match(/\?/g) ?? []).length, s.params?.length ?? 0, s.sql);
 }
 
-Deno.test("orderStatements: general admission — order, id, items, log, buyer total, stock last", () => {
-  const statements = orderStatements(base);
+Deno.test("orderStatements: general admission — generation, order, id, items, log, buyer total, stock last", () => {
+  const [generations, ...statements] = orderStatements(base);
+  assertBalanced(generations);
+  assert.match(generations.sql, /^SELECT session_id, generation FROM sale_state_generations/);
+  assert.match(generations.sql, /LOCK IN SHARE MODE$/);
+  assert.deepEqual(generations.params, [2]);
   statements.forEach(assertBalanced);
   assert.deepEqual(statements.map((s) => s.sql.trim().split(/\s+/).slice(0, 3).join(" ")), [
     "INSERT INTO orders",
@@ -56,7 +61,7 @@ Deno.test("orderStatements: general admission — order, id, items, log, buyer t
 });
 
 Deno.test("orderStatements: seats — one item and one claim per seat, seat claims before stock", () => {
-  const statements = orderStatements({
+  const [, ...statements] = orderStatements({
     ...base,
     items: [
       { seatId: 11, seatInfo: "A A-01-01", price: 100, quantity: 1 },
@@ -91,7 +96,7 @@ Deno.test("orderStatements: seats — one item and one claim per seat, seat clai
 Deno.test("orderStatements: hourly — seat-hours claimed, no stock update", () => {
   const start = new Date("2026-11-30T20:00:00Z");
   const end = new Date("2026-11-30T22:00:00Z");
-  const statements = orderStatements({
+  const [, ...statements] = orderStatements({
     ...base,
     hourly: { start, end, hours: 2, basePrice: 20, nightSurcharge: 5 },
     items: [{ seatId: 11, seatInfo: "Hall 01", price: 25, quantity: 1 }],
@@ -126,8 +131,17 @@ Deno.test("batchStatements: one multi-row statement per table, one stock UPDATE 
     ],
     slots: ["11", "12"],
   };
-  const c = { ...base, orderNo: "20261130120000000123003", userId: 7, stockQuantity: 3 };
-  const statements = batchStatements([a, b, c]);
+  const c = {
+    ...base,
+    orderNo: "20261130120000000123003",
+    userId: 7,
+    sessionId: 1,
+    stockQuantity: 3,
+  };
+  const [generations, ...statements] = batchStatements([a, b, c]);
+  // Each session once, in order (one lock order for every batch).
+  assert.deepEqual(generations.params, [1, 2]);
+  assertBalanced(generations);
   statements.forEach(assertBalanced);
   assert.deepEqual(statements.map((s) => s.sql.trim().split(/\s+/).slice(0, 3).join(" ")), [
     "INSERT INTO orders",
@@ -154,6 +168,15 @@ Deno.test("batchStatements: one multi-row statement per table, one stock UPDATE 
 Deno.test("batchStatements: a batch of one is the single-order transaction", () => {
   assert.deepEqual(batchStatements([base]), orderStatements(base));
   assert.throws(() => batchStatements([]));
+});
+
+Deno.test("generationsRead: by session, numbers whatever the driver gave", () => {
+  const read = generationsRead([{ session_id: 2, generation: 7 }, {
+    session_id: 5,
+    generation: 1,
+  }]);
+  assert.deepEqual([...read], [[2, 7], [5, 1]]);
+  assert.equal(generationsRead(undefined).size, 0);
 });
 
 Deno.test("createRefusalOf: which guard refused a create", () => {
