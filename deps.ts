@@ -21,7 +21,6 @@ export type {
 } from "npm:mysql2@3.24.6/promise";
 export { errors as joseErrors, jwtVerify, SignJWT } from "npm:jose@6.2.18";
 export type { JWTPayload } from "npm:jose@6.2.18";
-export { default as promClient } from "npm:prom-client@15.1.3";
 // Verifies the reference system's imported BCrypt password hashes (pure JS, no native code).
 export { default as bcrypt } from "npm:bcryptjs@3.0.3";
 // Deno's built-in OpenTelemetry (OTEL_DENO=true) registers itself behind this API.
