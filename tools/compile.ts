@@ -23,22 +23,12 @@ export const COMPILE_FLAGS = [
 
 export const OUTPUT = "dist/boxoffice";
 
-/**
- * Files of npm packages that must not be embedded: bintrees (a prom-client dependency) ships a
- * 2 MB extension-less test fixture that overflows deno compile's stack when it scans it.
- */
-const EXCLUDED_PACKAGE_FILES = ["bintrees/1.0.2/test"];
-
-/** The whole `deno compile` command line, for a given npm cache directory. */
-export function compileArgs(npmCache: string, output = OUTPUT): string[] {
+/** The whole `deno compile` command line. */
+export function compileArgs(output = OUTPUT): string[] {
   return [
     "compile",
     ...COMPILE_FLAGS,
     "--exclude-unused-npm",
-    ...EXCLUDED_PACKAGE_FILES.flatMap((f) => [
-      "--exclude",
-      `${npmCache}/registry.npmjs.org/${f}`,
-    ]),
     "--output",
     output,
     "main.ts",
@@ -47,12 +37,9 @@ export function compileArgs(npmCache: string, output = OUTPUT): string[] {
 
 async function main() {
   const deno = Deno.execPath();
-  const info = await new Deno.Command(deno, { args: ["info", "--json"], stderr: "inherit" })
-    .output();
-  const { npmCache } = JSON.parse(new TextDecoder().decode(info.stdout)) as { npmCache: string };
   const output = Deno.args[0] ?? OUTPUT;
   const child = new Deno.Command(deno, {
-    args: compileArgs(npmCache, output),
+    args: compileArgs(output),
     stdout: "inherit",
     stderr: "piped",
   }).spawn();

@@ -1,7 +1,8 @@
 /**
  * The process's Prometheus metrics, served as text by `GET /metrics`. One registry per process
  * (tests build many apps in one process; they all count into it, so tests compare deltas).
- * Domain code records events through the small functions below and never sees prom-client:
+ * Domain code records events through the small functions below and never sees the registry
+ * (./prometheus.ts):
  *
  * ```ts
  * import { recordOrderEvent, recordSoldOut } from "./metrics.ts";
@@ -12,19 +13,27 @@
  * Labels are bounded sets: HTTP routes are path templates (`/api/order/{id}`, or `unmatched`),
  * never raw paths, so a scan of random URLs cannot blow up the series count.
  */
-import { promClient } from "#deps";
 import type { AppContext } from "./context.ts";
+import {
+  bucketIndex,
+  Counter,
+  Gauge,
+  Histogram,
+  histogramSamples,
+  PROMETHEUS_CONTENT_TYPE,
+  Registry,
+  type Sample,
+} from "./prometheus.ts";
 
-const registry = new promClient.Registry();
+const registry = new Registry();
 
 /** Latency buckets (seconds) for HTTP requests: a flash sale answers in ms, a slow DB in s. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Redis scripts run in well under a millisecond when healthy. */
 const SCRIPT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
-// The two HTTP series are counted in plain maps and handed to prom-client only at scrape time:
-// prom-client's inc/observe validate and hash their labels on every call, a few per cent of a
-// cheap request's CPU. Same names, labels and exposition as prom-client's Counter and Histogram.
+// The two HTTP series of every request share one record per method and route: one Map lookup
+// by a key made once per request, the status counted in a small map of its own.
 interface HttpSeries {
   method: string;
   route: string;
@@ -36,147 +45,133 @@ interface HttpSeries {
 }
 const httpSeries = new Map<string, HttpSeries>();
 
-type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
-/** A metric prom-client's registry can expose: what its own metrics' get() returns. */
-function customMetric(
-  name: string,
-  help: string,
-  type: "counter" | "histogram",
-  values: () => Sample[],
-) {
-  const metric = {
-    name,
-    help,
-    type,
-    aggregator: "sum",
-    get: () => ({ name, help, type, aggregator: "sum", values: values() }),
-    reset: () => httpSeries.clear(),
-  };
-  registry.registerMetric(metric as unknown as promClient.Metric);
-}
-
-customMetric(
-  "http_requests_total",
-  "HTTP requests answered, by method, route template and status",
-  "counter",
-  () =>
+registry.register({
+  name: "http_requests_total",
+  help: "HTTP requests answered, by method, route template and status",
+  type: "counter",
+  collect: () =>
     [...httpSeries.values()].flatMap((s) =>
       [...s.byStatus].map(([status, value]) => ({
         value,
         labels: { method: s.method, route: s.route, status: String(status) },
       }))
     ),
-);
+});
 
-customMetric(
-  "http_request_duration_seconds",
-  "Time from receiving a request to its reply, by method and route template",
-  "histogram",
-  () =>
-    [...httpSeries.values()].flatMap((s) => {
-      const name = "http_request_duration_seconds";
-      const labels = { method: s.method, route: s.route };
-      let acc = 0;
-      const out: Sample[] = HTTP_BUCKETS.map((le, i) => ({
-        value: acc += s.buckets[i],
-        labels: { le, ...labels },
-        metricName: `${name}_bucket`,
-      }));
-      out.push(
-        { value: s.count, labels: { le: "+Inf", ...labels }, metricName: `${name}_bucket` },
-        { value: s.sum, labels, metricName: `${name}_sum` },
-        { value: s.count, labels, metricName: `${name}_count` },
-      );
-      return out;
-    }),
-);
+registry.register({
+  name: "http_request_duration_seconds",
+  help: "Time from receiving a request to its reply, by method and route template",
+  type: "histogram",
+  collect: () =>
+    [...httpSeries.values()].flatMap((s) =>
+      histogramSamples(
+        "http_request_duration_seconds",
+        HTTP_BUCKETS,
+        { method: s.method, route: s.route },
+        s.buckets,
+        s.sum,
+        s.count,
+      )
+    ),
+});
 
 export type OrderEvent = "created" | "paid" | "cancelled" | "expired";
 
-const orders = new promClient.Counter({
-  name: "boxoffice_orders_total",
-  help: "Order lifecycle events: created, paid, cancelled, expired",
-  labelNames: ["event"] as const,
-  registers: [registry],
-});
+const orders = registry.register(
+  new Counter(
+    "boxoffice_orders_total",
+    "Order lifecycle events: created, paid, cancelled, expired",
+    ["event"],
+  ),
+);
 
-const soldOut = new promClient.Counter({
-  name: "boxoffice_sold_out_rejections_total",
-  help: "Order attempts refused because the tier had no stock left",
-  registers: [registry],
-});
+const soldOut = registry.register(
+  new Counter(
+    "boxoffice_sold_out_rejections_total",
+    "Order attempts refused because the tier had no stock left",
+  ),
+);
 
-const seatHolds = new promClient.Counter({
-  name: "boxoffice_seat_holds_total",
-  help: "Seat hold attempts by outcome (held, taken, released, expired, ...)",
-  labelNames: ["outcome"] as const,
-  registers: [registry],
-});
+const seatHolds = registry.register(
+  new Counter(
+    "boxoffice_seat_holds_total",
+    "Seat hold attempts by outcome (held, taken, released, expired, ...)",
+    ["outcome"],
+  ),
+);
 
-const scriptSeconds = new promClient.Histogram({
-  name: "boxoffice_redis_script_seconds",
-  help: "Latency of the Redis Lua scripts (EVALSHA, and EVAL after NOSCRIPT), by script",
-  labelNames: ["script"] as const,
-  buckets: SCRIPT_BUCKETS,
-  registers: [registry],
-});
+const scriptSeconds = registry.register(
+  new Histogram(
+    "boxoffice_redis_script_seconds",
+    "Latency of the Redis Lua scripts (EVALSHA, and EVAL after NOSCRIPT), by script",
+    SCRIPT_BUCKETS,
+    ["script"],
+  ),
+);
 
-const orderBatchSize = new promClient.Histogram({
-  name: "boxoffice_order_batch_size",
-  help: "Creates per group-commit transaction (ORDER_BATCH), a split batch counted per part",
-  buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
-  registers: [registry],
-});
+const orderBatchSize = registry.register(
+  new Histogram(
+    "boxoffice_order_batch_size",
+    "Creates per group-commit transaction (ORDER_BATCH), a split batch counted per part",
+    [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+  ),
+);
 
-const jobRuns = new promClient.Counter({
-  name: "boxoffice_job_runs_total",
-  help: "Background job runs by job name and outcome (ok, failed, skipped)",
-  labelNames: ["job", "outcome"] as const,
-  registers: [registry],
-});
+const jobRuns = registry.register(
+  new Counter(
+    "boxoffice_job_runs_total",
+    "Background job runs by job name and outcome (ok, failed, skipped)",
+    ["job", "outcome"],
+  ),
+);
 
-const dbPool = new promClient.Gauge({
-  name: "boxoffice_db_pool_connections",
-  help: "MySQL pool connections: in_use, idle, and requests waiting for one",
-  labelNames: ["state"] as const,
-  registers: [registry],
-});
+const dbPool = registry.register(
+  new Gauge(
+    "boxoffice_db_pool_connections",
+    "MySQL pool connections: in_use, idle, and requests waiting for one",
+    ["state"],
+  ),
+);
 
-const compensationBacklog = new promClient.Gauge({
-  name: "boxoffice_compensation_backlog",
-  help: "Compensation records not yet applied (Redis/MySQL repairs waiting for a retry)",
-  registers: [registry],
-});
+const compensationBacklog = registry.register(
+  new Gauge(
+    "boxoffice_compensation_backlog",
+    "Compensation records not yet applied (Redis/MySQL repairs waiting for a retry)",
+  ),
+);
 
-const queueWaiting = new promClient.Gauge({
-  name: "boxoffice_queue_waiting",
-  help: "Buyers waiting in a session's waiting room, as of this process's last admission step",
-  labelNames: ["session"] as const,
-  registers: [registry],
-});
+const queueWaiting = registry.register(
+  new Gauge(
+    "boxoffice_queue_waiting",
+    "Buyers waiting in a session's waiting room, as of this process's last admission step",
+    ["session"],
+  ),
+);
 
-const queuePasses = new promClient.Gauge({
-  name: "boxoffice_queue_passes_active",
-  help: "Unexpired passes of a session's waiting room, as of this process's last admission step",
-  labelNames: ["session"] as const,
-  registers: [registry],
-});
+const queuePasses = registry.register(
+  new Gauge(
+    "boxoffice_queue_passes_active",
+    "Unexpired passes of a session's waiting room, as of this process's last admission step",
+    ["session"],
+  ),
+);
 
-const queueAdmitted = new promClient.Counter({
-  name: "boxoffice_queue_admitted_total",
-  help: "Buyers admitted from a waiting room by this process's admission steps (rate() = per s)",
-  labelNames: ["session"] as const,
-  registers: [registry],
-});
+const queueAdmitted = registry.register(
+  new Counter(
+    "boxoffice_queue_admitted_total",
+    "Buyers admitted from a waiting room by this process's admission steps (rate() = per s)",
+    ["session"],
+  ),
+);
 
-const shedRequests = new promClient.Counter({
-  name: "boxoffice_shed_requests_total",
-  help: "Requests answered 503 at once because MAX_IN_FLIGHT requests were in flight",
-  registers: [registry],
-});
+const shedRequests = registry.register(
+  new Counter(
+    "boxoffice_shed_requests_total",
+    "Requests answered 503 at once because MAX_IN_FLIGHT requests were in flight",
+  ),
+);
 
-// No collectDefaultMetrics(): under Deno several of its Node.js gauges (event-loop lag among
-// them) read NaN; process-level numbers come from Deno's OpenTelemetry metrics instead.
+// No process metrics (memory, event-loop lag): those come from Deno's OpenTelemetry metrics.
 
 /** Reads the backlog at scrape time; set by the compensation module. */
 export type BacklogSource = (ctx: AppContext) => number | Promise<number>;
@@ -210,16 +205,14 @@ export function recordHttpRequest(
     httpSeries.set(key, s);
   }
   s.byStatus.set(status, (s.byStatus.get(status) ?? 0) + 1);
-  let i = 0;
-  while (i < HTTP_BUCKETS.length && seconds > HTTP_BUCKETS[i]) i++;
-  s.buckets[i]++;
+  s.buckets[bucketIndex(HTTP_BUCKETS, seconds)]++;
   s.sum += seconds;
   s.count++;
 }
 
 /** An order was created, paid, cancelled (by the buyer or an admin) or expired unpaid. */
 export function recordOrderEvent(event: OrderEvent, count = 1): void {
-  orders.inc({ event }, count);
+  orders.inc([event], count);
 }
 
 /** An order attempt was refused with SOLD_OUT. */
@@ -229,17 +222,17 @@ export function recordSoldOut(): void {
 
 /** A seat hold attempt and how it ended: e.g. `held`, `taken`, `released`, `expired`. */
 export function recordSeatHold(outcome: string, count = 1): void {
-  seatHolds.inc({ outcome }, count);
+  seatHolds.inc([outcome], count);
 }
 
 /** One group-commit transaction of `size` creates was sent. */
 export function recordOrderBatch(size: number): void {
-  orderBatchSize.observe(size);
+  orderBatchSize.observe([], size);
 }
 
 /** One run of a background job: `ok`, `failed`, or `skipped` (another instance had the lock). */
 export function recordJobRun(job: string, outcome: "ok" | "failed" | "skipped"): void {
-  jobRuns.inc({ job, outcome });
+  jobRuns.inc([job, outcome]);
 }
 
 /** One admission step of a waiting room: what it admitted and the room's size after it. */
@@ -248,9 +241,9 @@ export function recordQueueStep(
   step: { admitted: number; waiting: number; passesActive: number },
 ): void {
   const session = String(sessionId);
-  if (step.admitted > 0) queueAdmitted.inc({ session }, step.admitted);
-  queueWaiting.set({ session }, step.waiting);
-  queuePasses.set({ session }, step.passesActive);
+  if (step.admitted > 0) queueAdmitted.inc([session], step.admitted);
+  queueWaiting.set([session], step.waiting);
+  queuePasses.set([session], step.passesActive);
 }
 
 /** A request refused with 503 because the process had MAX_IN_FLIGHT requests in flight. */
@@ -260,7 +253,7 @@ export function recordShedRequest(): void {
 
 /** How long one Redis script call took. lib/platform/scripts.ts calls this for every `run`. */
 export function recordScriptSeconds(script: string, seconds: number): void {
-  scriptSeconds.observe({ script }, seconds);
+  scriptSeconds.observe([script], seconds);
 }
 
 /** Measures `fn` as one call of `script`, failures included. */
@@ -284,23 +277,17 @@ export function setCompensationBacklogSource(source: BacklogSource | undefined):
 // ------------------------------------------------------------------ reading
 
 /** One sample of a metric: histograms give `<name>_bucket` (with `le`), `_sum` and `_count`. */
-export interface MetricSample {
-  metricName?: string;
-  labels: Record<string, string | number>;
-  value: number;
-}
+export type MetricSample = Sample;
 
 /** The current samples of one metric of this process (e.g. for a dashboard); [] if unknown. */
-export async function metricSamples(name: string): Promise<MetricSample[]> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return [];
-  return (await metric.get()).values as MetricSample[];
+export function metricSamples(name: string): Promise<MetricSample[]> {
+  return Promise.resolve(registry.get(name)?.collect() ?? []);
 }
 
 // ------------------------------------------------------------------ exposition
 
 /** The media type of `metricsText`. */
-export const METRICS_CONTENT_TYPE = registry.contentType;
+export const METRICS_CONTENT_TYPE = PROMETHEUS_CONTENT_TYPE;
 
 /**
  * The whole registry in Prometheus text format. Gauges that read a store (the pool, the
@@ -309,19 +296,19 @@ export const METRICS_CONTENT_TYPE = registry.contentType;
  */
 export async function metricsText(ctx: AppContext): Promise<string> {
   const pool = ctx.db.poolStats();
-  dbPool.set({ state: "in_use" }, pool.inUse);
-  dbPool.set({ state: "idle" }, pool.idle);
-  dbPool.set({ state: "waiting" }, pool.waiting);
+  dbPool.set(["in_use"], pool.inUse);
+  dbPool.set(["idle"], pool.idle);
+  dbPool.set(["waiting"], pool.waiting);
   if (backlogSource) {
     try {
-      compensationBacklog.set(await backlogSource(ctx));
+      compensationBacklog.set([], await backlogSource(ctx));
     } catch (e) {
       ctx.log.warn("metrics: compensation backlog unavailable", {
         error: e instanceof Error ? e.message : String(e),
       });
     }
   } else {
-    compensationBacklog.set(0);
+    compensationBacklog.set([], 0);
   }
-  return await registry.metrics();
+  return registry.text();
 }

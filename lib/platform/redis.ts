@@ -15,7 +15,7 @@
  * - a command larger than MAX_COMMAND_BYTES is refused before it is built into a buffer: no
  *   caller sends one (every request's reads are capped), so one would be a bug, never an outage.
  */
-import { createClient, createCluster, ErrorReply } from "#deps";
+import { createClient, createCluster, ErrorReply, type RedisClientType } from "#deps";
 import { isAppError, unavailable } from "./errors.ts";
 
 export type RedisReply = string | number | null | RedisReply[];
@@ -165,7 +165,8 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
   };
 }
 
-type SingleClient = ReturnType<typeof createClient>;
+/** A client with no modules, RESP2: what `createClient` makes from our options. */
+type SingleClient = RedisClientType;
 
 /**
  * A single-server connection that replaces itself when a command it wrote outlives its

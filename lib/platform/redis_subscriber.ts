@@ -9,7 +9,7 @@
  * other commands. On a Redis Cluster any node will do, because a PUBLISH (from a script too) is
  * delivered to the subscribers of every node; on failure the next node of the list is tried.
  */
-import { createClient } from "#deps";
+import { createClient, type RedisClientType } from "#deps";
 import type { WatchedFacts } from "./watched_facts.ts";
 
 export interface SubscriptionTarget {
@@ -35,12 +35,12 @@ export function watchChannel(
   const urls = target.clusterNodes?.map((n) => `redis://${n}`) ?? [target.url];
   let attempt = 0;
   let closed = false;
-  let client: ReturnType<typeof createClient> | undefined;
+  let client: RedisClientType | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let markFirstLive: () => void = () => {};
   const firstLive = new Promise<void>((resolve) => markFirstLive = resolve);
 
-  const drop = (c: ReturnType<typeof createClient>) => {
+  const drop = (c: RedisClientType) => {
     if (c !== client) return; // an older connection, already replaced
     client = undefined;
     facts.setLive(false);
