@@ -8,7 +8,7 @@
  * A Redis step that fails after MySQL committed becomes a compensation record (retried later).
  */
 import type { AppContext } from "#lib/platform/context.ts";
-import type { Queryable } from "#lib/platform/db.ts";
+import type { Queryable, SqlValue, Transaction } from "#lib/platform/db.ts";
 import { AppError, notFound } from "#lib/platform/errors.ts";
 import { recordOrderEvent } from "#lib/platform/metrics.ts";
 import { confirmOrCompensate, releaseOrCompensate } from "./compensations.ts";
@@ -77,19 +77,17 @@ export async function payOrder(
     );
     if (affectedRows === 0) return false;
     await logTransition(tx, order.id, PENDING, PAID, "paid");
-    // The tier's row last: every create of a hot tier waits for its lock, so it is held for the
-    // last statement and the commit only.
+    // The tier's row last, sent with the COMMIT: every create of a hot tier waits for its lock.
     const q = stockQuantity(order);
     if (q > 0) {
-      const moved = await tx.exec(
+      await moveStock(
+        tx,
         `UPDATE ticket_stock SET locked_stock = locked_stock - ?, sold_stock = sold_stock + ?,
                 version = version + 1
-          WHERE ticket_id = ? AND locked_stock >= ?`,
-        [q, q, order.ticket_id, q],
+          WHERE ticket_id = ?`,
+        [q, q, order.ticket_id],
+        order.ticket_id,
       );
-      if (moved.affectedRows === 0) {
-        throw new Error(`ticket_stock of tier ${order.ticket_id} has fewer than ${q} locked`);
-      }
     }
     return true;
   });
@@ -158,7 +156,7 @@ async function releaseOrder(
     await tx.exec("DELETE FROM seat_claims WHERE order_id = ?", [order.id]);
     await logTransition(tx, order.id, PENDING, to, reason);
     // The tier's rows last, as a create's transaction takes them (seat claims first, then the
-    // buyer's total, then the stock), and held for the last statements and the commit only.
+    // buyer's total, then the stock), the stock's sent with the commit.
     const q = stockQuantity(order);
     if (q > 0) {
       // The buyer's total of the tier (MySQL's limit guard) before the stock: the lock order of
@@ -168,14 +166,13 @@ async function releaseOrder(
           WHERE user_id = ? AND ticket_id = ?`,
         [q, order.user_id, order.ticket_id],
       );
-      const moved = await tx.exec(
+      await moveStock(
+        tx,
         `UPDATE ticket_stock SET locked_stock = locked_stock - ?, version = version + 1
-          WHERE ticket_id = ? AND locked_stock >= ?`,
-        [q, order.ticket_id, q],
+          WHERE ticket_id = ?`,
+        [q, order.ticket_id],
+        order.ticket_id,
       );
-      if (moved.affectedRows === 0) {
-        throw new Error(`ticket_stock of tier ${order.ticket_id} has fewer than ${q} locked`);
-      }
     }
     return true;
   });
@@ -184,6 +181,23 @@ async function releaseOrder(
     await releaseOrCompensate(ctx, refOf(order));
   }
   return changed;
+}
+
+/**
+ * The tier's stock moved by the transaction's last statement, sent with its COMMIT
+ * (Transaction.execThenCommit): the hot row is never locked across a round trip to this
+ * process. A tier with fewer tickets locked than the statement takes fails it (an UNSIGNED
+ * column cannot go below 0: MySQL's "out of range" error, in every SQL mode), and nothing commits.
+ */
+async function moveStock(
+  tx: Transaction,
+  sql: string,
+  params: SqlValue[],
+  ticketId: number,
+): Promise<void> {
+  const { affectedRows } = await tx.execThenCommit(sql, params);
+  // Committed already: a tier without its stock row is a broken catalog, reported loudly.
+  if (affectedRows === 0) throw new Error(`tier ${ticketId} has no ticket_stock row`);
 }
 
 async function logTransition(

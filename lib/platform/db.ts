@@ -29,10 +29,25 @@ export interface AtomicResult {
   rows?: Row[];
 }
 
+/** A transaction's statements (Db.tx). */
+export interface Transaction extends Queryable {
+  /**
+   * The transaction's last write and its COMMIT in one round trip: a row lock the write takes
+   * (a hot tier's stock row) is released by the server without waiting for this process to
+   * read the reply and send the COMMIT — a wait that grows with the event loop's backlog. If the
+   * write fails, nothing commits (the error is thrown and the transaction rolled back). Nothing
+   * may follow it in the transaction.
+   */
+  execThenCommit(
+    sql: string,
+    params?: SqlValue[],
+  ): Promise<{ affectedRows: number; insertId: number }>;
+}
+
 export interface Db extends Queryable {
   readonly database: string;
   /** Runs `fn` in one transaction: committed when it returns, rolled back when it throws. */
-  tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  tx<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
    * Runs the statements as one transaction in ONE round trip (`START TRANSACTION; ...;
    * COMMIT`). If a statement fails, the ones after it (the COMMIT included) do not run and the
@@ -108,7 +123,7 @@ export function createDb(options: DbOptions): Db {
     database: databaseName(options.url),
     ...main,
     read: readPool === pool ? main : traced(queryable(pooled(readPool, timeout), timeout)),
-    async tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    async tx<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
       let conn: MysqlConnection;
       try {
         conn = await connectionWithin(pool, timeout);
@@ -118,8 +133,23 @@ export function createDb(options: DbOptions): Db {
       let broken = false;
       try {
         await conn.beginTransaction();
-        const result = await fn(traced(queryable(conn, timeout)));
-        await conn.commit();
+        let committed = false;
+        const statements = traced(queryable(conn, timeout));
+        const result = await fn({
+          ...statements,
+          async execThenCommit(sql, params = []) {
+            if (committed) throw new Error("execThenCommit: the transaction is committed");
+            const [results] = await inSpan(
+              "mysql WRITE+COMMIT",
+              { "db.system": "mysql", "db.query.text": sql.slice(0, 500) },
+              () => conn.query({ sql: `${sql};\nCOMMIT`, timeout }, params),
+            );
+            committed = true;
+            const header = (results as unknown as ResultSetHeader[])[0];
+            return { affectedRows: header.affectedRows, insertId: Number(header.insertId) };
+          },
+        });
+        if (!committed) await conn.commit();
         return result;
       } catch (e) {
         if (isQueryTimeout(e)) {
