@@ -179,7 +179,7 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   ["ORDER_BATCH_MAX", "most creates in one group-commit transaction (default 64)"],
   [
     "ORDER_BATCH_WAIT_MS",
-    "longest a create waits for others to join its transaction (default 1; 0: none)",
+    "longest a create waits for others to join its transaction (default 0: those of the same turn of the event loop)",
   ],
 ];
 
@@ -265,7 +265,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     maxInFlight: int(read, "MAX_IN_FLIGHT", 4096, 0, 1_000_000),
     orderBatch: bool(read, "ORDER_BATCH", true),
     orderBatchMax: int(read, "ORDER_BATCH_MAX", 64, 1, 1000),
-    orderBatchWaitMs: int(read, "ORDER_BATCH_WAIT_MS", 1, 0, 1000),
+    orderBatchWaitMs: int(read, "ORDER_BATCH_WAIT_MS", 0, 0, 1000),
   };
 }
 

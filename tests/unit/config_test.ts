@@ -56,7 +56,7 @@ Deno.test("config: defaults", () => {
     jobLeaseSeconds: 30,
     orderBatch: true,
     orderBatchMax: 64,
-    orderBatchWaitMs: 1,
+    orderBatchWaitMs: 0,
   });
 });
 
@@ -93,11 +93,11 @@ Deno.test("config: values that are read", () => {
     DEDUP_WINDOW_SECONDS: "0",
     ORDER_BATCH: "off",
     ORDER_BATCH_MAX: "200",
-    ORDER_BATCH_WAIT_MS: "0",
+    ORDER_BATCH_WAIT_MS: "3",
   });
   assert.equal(c.orderBatch, false);
   assert.equal(c.orderBatchMax, 200);
-  assert.equal(c.orderBatchWaitMs, 0);
+  assert.equal(c.orderBatchWaitMs, 3);
   assert.equal(c.port, 0);
   assert.equal(c.databaseUrl, "mariadb://u:p@db:3307/shop_1");
   assert.equal(c.databaseReadUrl, "mysql://r@replica/shop");
