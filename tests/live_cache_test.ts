@@ -8,7 +8,7 @@ import { createApp } from "#http/app.ts";
 import { noteSlotWrite } from "#lib/sale/slot_writes.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { watchScripts } from "./support/scripts.ts";
-import { createSeatedSale } from "./support/seating.ts";
+import { createSeatedSale, eventually } from "./support/seating.ts";
 
 interface Layout {
   availableSeats: number;
@@ -118,3 +118,53 @@ suite("layout cache: this process's writes re-read what they changed, no more", 
     assert.deepEqual(reads, [1000]);
   });
 }, { LAYOUT_CACHE_MS: "60000" }); // a slow machine must not see an entry lapse mid-step
+
+suite("layout cache: a hold that lapses is shown free, the rest as it was", async (t, env) => {
+  const sale = await createSeatedSale(env, { rows: 20, cols: 50, limit: 10 });
+  const path = `/api/seat/layout/${sale.areaId}?sessionId=${sale.sessionId}`;
+  const layout = async () => {
+    const res = await env.call<Layout>("GET", path);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.data;
+  };
+  const [alice, bob] = await env.users(2);
+  await layout(); // rendered once, every seat free
+  const [held, ordered] = [sale.seatIds[3], sale.seatIds[700]];
+  const hold = await env.call("POST", "/api/seat/lock", {
+    token: alice.token,
+    body: { sessionId: sale.sessionId, seatIds: [held] },
+  });
+  assert.equal(hold.status, 200, JSON.stringify(hold.body));
+  const order = await env.call("POST", "/api/order/create", {
+    token: bob.token,
+    body: { seatIds: [ordered] },
+  });
+  assert.equal(order.status, 200, JSON.stringify(order.body));
+  const statusOf = (view: Layout, seatId: number) => view.seats.find((s) => s.id === seatId)!;
+
+  await t.step("shown held, then free once it lapses; the ordered seat stays taken", async () => {
+    const before = await layout();
+    assert.equal(statusOf(before, held).lockStatus, 1);
+    assert.equal(before.availableSeats, 998);
+    // The next renderings start from this one (the hold lapses inside the cache's lifetime).
+    let after = before;
+    await eventually(async () => {
+      after = await layout();
+      return statusOf(after, held).lockStatus === 0;
+    });
+    assert.equal(statusOf(after, held).status, 1);
+    assert.equal(statusOf(after, ordered).lockStatus, 2);
+    assert.equal(after.availableSeats, 999);
+    const changed = after.seats.filter((s, i) =>
+      JSON.stringify(s) !== JSON.stringify(before.seats[i])
+    );
+    assert.deepEqual(changed.map((s) => s.id), [held]);
+    // The compressed reply, stitched from its blocks, says the same.
+    const deflated = await env.app.request(path, {
+      headers: { "accept-encoding": "gzip, deflate" },
+    });
+    assert.equal(deflated.headers.get("content-encoding"), "deflate");
+    const inflated = inflateSync(new Uint8Array(await deflated.arrayBuffer())).toString();
+    assert.deepEqual(JSON.parse(inflated).data, after);
+  });
+}, { LAYOUT_CACHE_MS: "60000", SEAT_HOLD_SECONDS: "1" });
