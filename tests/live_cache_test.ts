@@ -12,7 +12,7 @@ import { createSeatedSale, eventually } from "./support/seating.ts";
 
 interface Layout {
   availableSeats: number;
-  seats: { id: number; status: number; lockStatus: number }[];
+  seats: { id: number; status: number; lockStatus: number; lockedByCurrentUser?: boolean }[];
 }
 
 /** The read-slots calls made during `fn`, each as the number of slots it read. */
@@ -82,6 +82,15 @@ suite("layout cache: this process's writes re-read what they changed, no more", 
     const hers = await env.call<Layout>("GET", path, { token: alice.token });
     const asAnyone = hers.body.data.seats.map((s) => ({ ...s, lockedByCurrentUser: false }));
     assert.deepEqual({ ...hers.body.data, seats: asAnyone }, view);
+    const mine = hers.body.data.seats.filter((s) => s.lockedByCurrentUser).map((s) => s.id);
+    assert.deepEqual(mine.sort(), [s1, s2].sort());
+    // Hers compressed too, from the shared rendering's pieces and her seats' blocks.
+    const herDeflated = await app.request(path, {
+      headers: { "accept-encoding": "deflate", authorization: `Bearer ${alice.token}` },
+    });
+    assert.equal(herDeflated.headers.get("content-encoding"), "deflate");
+    const herInflated = inflateSync(new Uint8Array(await herDeflated.arrayBuffer())).toString();
+    assert.deepEqual(JSON.parse(herInflated).data, hers.body.data);
   });
 
   await t.step("an order and a payment of a tier without seats re-read nothing", async () => {

@@ -88,21 +88,13 @@ export async function reserveScript(
     input.dedupKey ? input.dedupTtlMs : 0,
     ...input.slots,
   ];
-  const [code, detail, at, generation] = await ctx.scripts.run<
-    [number, number | string, number, number]
-  >(
-    "reserve",
-    keys,
-    args,
-  );
+  type Reply = [number, number | string, number, number];
+  const [code, detail, at, generation] = await ctx.scripts.run<Reply>("reserve", keys, args);
   switch (code) {
-    case RESERVE.RESERVED:
-      return {
-        outcome: "reserved",
-        available: Number(detail),
-        reservedAtUs: Number(at),
-        generation: Number(generation ?? 0),
-      };
+    case RESERVE.RESERVED: {
+      const reservedAtUs = Number(at);
+      return { outcome: "reserved", available: Number(detail), reservedAtUs, generation };
+    }
     case RESERVE.ALREADY:
       return { outcome: "already" };
     case RESERVE.DUPLICATE:

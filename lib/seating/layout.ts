@@ -4,14 +4,15 @@
  * read-slots call (bounded: no key per seat), shared by every request of the next LAYOUT_CACHE_MS
  * in this process (live_cache.ts); the static JSON of every seat is written once per cached
  * area; and the whole reply, for every caller who holds none of its seats, is rendered once per
- * read of the live state.
+ * read of the live state. A caller who holds seats gets that rendering with the blocks of their
+ * seats rendered again.
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { invalid } from "#lib/platform/errors.ts";
 import { JsonText } from "#lib/platform/json_text.ts";
 import { formatTime, serviceTimeZone } from "#lib/platform/time.ts";
 import { type Area, areaWithSeats, type Seat } from "./areas.ts";
-import { liveEntry } from "./live_cache.ts";
+import { type Entry, liveEntry } from "./live_cache.ts";
 import type { SlotState } from "./slots.ts";
 
 /**
@@ -32,11 +33,35 @@ export async function getLayout(
   const entry = liveEntry(ctx, area, seats);
   const states = await entry.states;
   const now = Date.now();
-  const holdsOne = callerId !== undefined &&
-    states.some((s) => s.state === "held" && s.holder === callerId && (s.expireAt ?? 0) > now);
-  if (holdsOne) return new JsonText(render(area, seats, states, callerId, now).json);
-  // The same JsonText again: the reply's bytes are encoded once (http/envelope.ts successBytes).
-  if (entry.rendered && entry.rendered.until > now) return entry.rendered.text;
+  const shared = renderedForAnyone(ctx, entry, area, seats, states, now);
+  if (callerId === undefined) return shared.text;
+  // A caller who holds seats sees them as theirs: the shared rendering with those seats'
+  // blocks rendered again (compressed piece by piece as well: the other blocks are the shared
+  // rendering's, compressed once).
+  const mine: number[] = [];
+  for (let i = 0; i < states.length; i++) {
+    const st = states[i];
+    if (st.state === "held" && st.holder === callerId && (st.expireAt ?? 0) > now) mine.push(i);
+  }
+  if (mine.length === 0) return shared.text;
+  const base = { rendering: shared.rendering, positions: mine };
+  return new JsonText(render(area, seats, states, callerId, now, base).json, true);
+}
+
+/**
+ * The rendering for callers who hold none of the area's seats, made once per state of the
+ * live entry. The same JsonText again while it stays true: the reply's bytes are encoded and
+ * compressed once (http/envelope.ts).
+ */
+function renderedForAnyone(
+  ctx: AppContext,
+  entry: Entry,
+  area: Area,
+  seats: Seat[],
+  states: SlotState[],
+  now: number,
+): NonNullable<Entry["rendered"]> {
+  if (entry.rendered && entry.rendered.until > now) return entry.rendered;
   // Only the blocks of seats that differ from a rendering made already: this entry's own (its
   // states are these; a hold shown there has lapsed since), or the one of the entry this one
   // patched (its seats at the positions given, or wherever the states differ). Seats of holds
@@ -61,7 +86,7 @@ export async function getLayout(
     until: Math.min(entry.at + ctx.config.layoutCacheMs, rendering.lapsesAt),
     rendering,
   };
-  return entry.rendered.text;
+  return entry.rendered;
 }
 
 /** Seats per block of the reply encoded together: a change re-encodes its block only. */
