@@ -95,10 +95,14 @@ const encoder = new TextEncoder();
 const COMMA = encoder.encode(",");
 const TAIL = encoder.encode("]}");
 
-/** A layout rendered: each seat's JSON, and the UTF-8 of each block of BLOCK seats. */
+/**
+ * A layout rendered: each seat's JSON, per block of BLOCK seats (a rendering based on this one
+ * copies only the blocks it changes: no array as long as the area is made per rendering), and
+ * the UTF-8 of each block.
+ */
 export interface Rendering {
   states: SlotState[];
-  parts: string[];
+  parts: string[][];
   blocks: Uint8Array[];
   /**
    * When the first hold shown lapses (the seat is free then, and its part changes: a rendering
@@ -155,24 +159,31 @@ function render(
       LOCK_CODE[st.state]
     },"lockExpireTime":${expire},"lockedByCurrentUser":${mine}}`;
   };
-  const encodeBlock = (parts: string[], b: number) =>
-    encoder.encode(parts.slice(b * BLOCK, (b + 1) * BLOCK).join(","));
-  let parts: string[];
+  let parts: string[][];
   let blocks: Uint8Array[];
   if (base) {
     parts = base.rendering.parts.slice();
     blocks = base.rendering.blocks.slice();
-    const changed = new Set<number>();
+    const copied = new Set<number>();
     for (const i of base.positions) {
-      parts[i] = part(i);
-      changed.add(Math.floor(i / BLOCK));
+      const b = Math.floor(i / BLOCK);
+      if (!copied.has(b)) {
+        copied.add(b);
+        parts[b] = parts[b].slice();
+      }
+      parts[b][i - b * BLOCK] = part(i);
     }
-    for (const b of changed) blocks[b] = encodeBlock(parts, b);
+    for (const b of copied) blocks[b] = encoder.encode(parts[b].join(","));
   } else {
-    parts = new Array<string>(seats.length);
-    for (let i = 0; i < seats.length; i++) parts[i] = part(i);
-    blocks = new Array<Uint8Array>(Math.ceil(seats.length / BLOCK));
-    for (let b = 0; b < blocks.length; b++) blocks[b] = encodeBlock(parts, b);
+    const count = Math.ceil(seats.length / BLOCK);
+    parts = new Array<string[]>(count);
+    blocks = new Array<Uint8Array>(count);
+    for (let b = 0; b < count; b++) {
+      const block: string[] = [];
+      for (let i = b * BLOCK; i < Math.min((b + 1) * BLOCK, seats.length); i++) block.push(part(i));
+      parts[b] = block;
+      blocks[b] = encoder.encode(block.join(","));
+    }
   }
   let available = 0;
   let sellable = 0;
