@@ -27,7 +27,8 @@ async function slotReads(env: TestEnv, fn: () => Promise<void>): Promise<number[
   return reads;
 }
 
-suite("layout cache: this process's writes re-read what they changed, no more", async (t, env) => {
+/** A 1,000-seat area on sale, its layout's path, and a reader of its layout (as anyone). */
+async function seatedArea(env: TestEnv) {
   const sale = await createSeatedSale(env, { rows: 20, cols: 50, limit: 10 });
   const path = `/api/seat/layout/${sale.areaId}?sessionId=${sale.sessionId}`;
   const layout = async () => {
@@ -35,6 +36,11 @@ suite("layout cache: this process's writes re-read what they changed, no more", 
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body.data;
   };
+  return { sale, path, layout };
+}
+
+suite("layout cache: this process's writes re-read what they changed, no more", async (t, env) => {
+  const { sale, path, layout } = await seatedArea(env);
   const [alice, bob] = await env.users(2);
   const standing = await env.call<{ id: number }>("POST", "/api/ticket", {
     token: sale.adminToken,
@@ -129,13 +135,7 @@ suite("layout cache: this process's writes re-read what they changed, no more", 
 }, { LAYOUT_CACHE_MS: "60000" }); // a slow machine must not see an entry lapse mid-step
 
 suite("layout cache: a hold that lapses is shown free, the rest as it was", async (t, env) => {
-  const sale = await createSeatedSale(env, { rows: 20, cols: 50, limit: 10 });
-  const path = `/api/seat/layout/${sale.areaId}?sessionId=${sale.sessionId}`;
-  const layout = async () => {
-    const res = await env.call<Layout>("GET", path);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.body.data;
-  };
+  const { sale, path, layout } = await seatedArea(env);
   const [alice, bob] = await env.users(2);
   await layout(); // rendered once, every seat free
   const [held, ordered] = [sale.seatIds[3], sale.seatIds[700]];
