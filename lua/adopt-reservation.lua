@@ -9,8 +9,7 @@ holds Redis's time of its rebuild; the reserve answered with Redis's time of the
 one clock, whatever instances did the two): a reservation missing from an older state was
 released (a cancel, an expiry), not lost, and must stay released.
 
-KEYS[1]  ready marker of the session (value: Redis's time of its rebuild, in microseconds, then
-         "/" and the rebuild's generation; see rebuild-session.lua)
+KEYS[1]  ready marker of the session (value: Redis's time of its rebuild, in microseconds)
 KEYS[2]  tier hash {total, locked, sold}
 KEYS[3]  tier buyers hash  userId -> tickets in active orders
 KEYS[4]  reservations hash orderNo -> JSON record (see reserve.lua)
@@ -45,7 +44,7 @@ if not reserved_at then return redis.error_reply("ERR bad time") end
 local built = redis.call("GET", KEYS[1])
 if not built then return 2 end
 if redis.call("HEXISTS", KEYS[4], order_no) == 1 then return 0 end
-if (tonumber(string.match(built, "^%d+")) or 0) < reserved_at then return 0 end
+if (tonumber(built) or 0) < reserved_at then return 0 end
 
 local slots = {}
 for i = 6, #ARGV do

@@ -12,6 +12,7 @@ KEYS[4]  claims hash       slot -> "orderNo|p" / "orderNo|s"
 KEYS[5]  disabled seats set
 KEYS[6]  seat-hours hash   userId -> seat-hours in unpaid orders (see reserve.lua)
 KEYS[7..] for each tier in ARGV[2], in that order: its tier hash, then its buyers hash
+KEYS[last] the session's generation key
 ARGV[1]  the lock token
 ARGV[2]  JSON: {
            "tiers": [{"id": n, "total": n, "locked": n, "sold": n, "buyers": {"userId": n}}],
@@ -24,9 +25,11 @@ ARGV[3]  when the keys expire, ms since the epoch (the session's end plus the gr
 ARGV[4]  the least they live from now, ms (a session used after its end lives this long)
 ARGV[5]  the rebuild's generation: the session's count of rebuilds in MySQL, counted up by the
          transaction that read ARGV[2] (table sale_state_generations)
-The ready marker's value is "<Redis's time of the rebuild in microseconds>/<generation>":
-adopt-reservation.lua compares the time with the reserve's; reserve.lua answers the generation,
-which a create's commit compares with MySQL's (lib/orders/committer.ts).
+The ready marker's value is Redis's time of the rebuild in microseconds (adopt-reservation.lua
+compares it with the reserve's); the generation key's is that time, "/", and the generation:
+reserve.lua answers the generation while both name the same rebuild, and a create's commit
+compares it with MySQL's (lib/orders/committer.ts). A rebuild by a version that knows no
+generation writes the marker only: the two then differ, and the generation is not known.
 
 Returns  { 1, tiers, reservations }  rebuilt
          { 0, 0, 0 }                 the lock is not ours (expired or taken): nothing written
@@ -49,7 +52,7 @@ local ok, state = pcall(cjson.decode, ARGV[2])
 if not ok or type(state) ~= "table" or type(state.tiers) ~= "table" then
   return redis.error_reply("ERR bad state document")
 end
-if #KEYS ~= 6 + 2 * #state.tiers then return redis.error_reply("ERR bad tier keys") end
+if #KEYS ~= 7 + 2 * #state.tiers then return redis.error_reply("ERR bad tier keys") end
 for _, t in ipairs(state.tiers) do
   if not (tonumber(t.total) and tonumber(t.locked) and tonumber(t.sold)) then
     return redis.error_reply("ERR bad tier numbers")
@@ -81,7 +84,8 @@ for user, n in pairs(state.seatHours or {}) do
 end
 local now, now_us = redis_now()
 expire_at = math.max(expire_at, now + min_life)
-redis.call("SET", KEYS[1], string.format("%d/%d", now_us, generation))
+redis.call("SET", KEYS[1], string.format("%d", now_us))
+redis.call("SET", KEYS[#KEYS], string.format("%d/%d", now_us, generation))
 redis.call("PEXPIREAT", KEYS[1], expire_at)
 for i = 3, #KEYS do
   redis.call("PEXPIREAT", KEYS[i], expire_at + SESSION_KEY_MARGIN_MS)

@@ -16,8 +16,7 @@ Then: locks the stock (or counts the seat-hours), counts it for the buyer, claim
 the order, drops the buyer's holds on them, records the reservation under the order number, and
 sets the dedup key. Keys it creates live as long as the session's (includes/session_keys).
 
-KEYS[1]  ready marker of the session         (absent: state lost, rebuild first; its value ends
-         in "/<generation>", see rebuild-session.lua)
+KEYS[1]  ready marker of the session         (absent: state lost, rebuild first)
 KEYS[2]  tier hash {total, locked, sold}
 KEYS[3]  tier buyers hash  userId -> tickets in active orders
 KEYS[4]  reservations hash orderNo -> JSON record
@@ -27,6 +26,7 @@ KEYS[7]  dedup key of this request; without one (ARGV[7] is 0) a key of the sess
          written, so every key is in the session's slot, as Redis Cluster requires
 KEYS[8]  seat-hours hash   userId -> seat-hours in the buyer's unpaid orders (hourly bookings)
 KEYS[9..] one hold key per slot, in the order of the slots in ARGV
+KEYS[last-1] the session's generation key ("<rebuilt at µs>/<generation>", see rebuild-session.lua)
 KEYS[last] the buyer's hold index in this session (see hold-seats.lua): slots taken into the
          order leave it
 ARGV[1]  order number
@@ -47,7 +47,9 @@ marker's: adopt-reservation.lua compares the two.
 Returns { code, detail, reservedAtUs, generation }:
    1, available after, us, generation
                            reserved; us: Redis's time of the reservation, in microseconds;
-                           generation: the rebuild the state comes from (0: not said)
+                           generation: the rebuild the state comes from, when the
+                           generation key and the ready marker name the same rebuild (0: not
+                           known)
    3, 0                    this order number was reserved already (nothing changed)
    0, 0                    NOT_READY
    2, orderNo              DUPLICATE: the dedup key names an earlier order
@@ -79,7 +81,7 @@ if not qty or qty < 0 or qty > 1000 or qty % 1 ~= 0 then return redis.error_repl
 if qty > 0 and (not limit or limit < 1 or limit % 1 ~= 0) then return redis.error_reply("ERR bad limit") end
 if qty == 0 and (not cap or cap < 1 or cap % 1 ~= 0) then return redis.error_reply("ERR bad cap") end
 if not dedup_ttl or dedup_ttl < 0 then return redis.error_reply("ERR bad dedup lifetime") end
-if #KEYS ~= 9 + nslots then return redis.error_reply("ERR bad slot keys") end
+if #KEYS ~= 10 + nslots then return redis.error_reply("ERR bad slot keys") end
 if qty == 0 and nslots == 0 then return redis.error_reply("ERR nothing to reserve") end
 
 local now, now_us = redis_now()
@@ -149,4 +151,6 @@ expire_with_session(KEYS[1], KEYS[4])
 if dedup_ttl > 0 then
   redis.call("SET", KEYS[7], order_no, "PX", dedup_ttl)
 end
-return { 1, available - qty, now_us, tonumber(string.match(ready, "/(%d+)$")) or 0 }
+-- The generation, if the key was written by the rebuild that wrote the marker.
+local built_at, generation = string.match(redis.call("GET", KEYS[#KEYS - 1]) or "", "^(%d+)/(%d+)$")
+return { 1, available - qty, now_us, built_at == ready and tonumber(generation) or 0 }

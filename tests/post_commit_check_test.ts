@@ -114,11 +114,32 @@ suite(
       async () => {
         const [buyer] = await env.users(1);
         assert.equal((await env.call("GET", "/api/user/info", { token: buyer.token })).status, 200);
-        // The rebuilt state's marker names generation 2; the commit reads 2.
+        // The rebuilt state's generation key names generation 2; the commit reads 2.
         const seen = await watchCommands(env, async () => {
           assert.equal((await create(buyer.token)).status, 200);
         });
         assert.deepEqual(seen, ["script:reserve"]);
+      },
+    );
+
+    await t.step(
+      "a state rebuilt by a version that knows no generation: the create checks Redis",
+      async () => {
+        const [buyer] = await env.users(1);
+        assert.equal((await env.call("GET", "/api/user/info", { token: buyer.token })).status, 200);
+        // Such a rebuild writes a new ready marker (its time) and leaves the generation key as
+        // it was: the two no longer name the same rebuild, whose generation is then not known.
+        const ready = env.ctx.keys.sessionReady(sale.sessionId);
+        const marker = await env.ctx.redis.send<string>(["GET", ready], ready);
+        await env.ctx.redis.send(["SET", ready, String(Number(marker) + 1), "KEEPTTL"], ready);
+        try {
+          const seen = await watchCommands(env, async () => {
+            assert.equal((await create(buyer.token)).status, 200);
+          });
+          assert.deepEqual(seen, ["script:reserve", "HMGET"]);
+        } finally {
+          await env.ctx.redis.send(["SET", ready, marker, "KEEPTTL"], ready);
+        }
       },
     );
   },

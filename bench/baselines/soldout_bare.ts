@@ -32,6 +32,7 @@ const keys = [
   k.disabledSeats(sessionId),
   k.noDedup(sessionId, 1),
   k.unpaidSeatHours(sessionId),
+  k.sessionGeneration(sessionId),
   k.heldBy(sessionId, 1), // the buyer's hold index (KEYS[last], see lua/reserve.lua)
 ];
 let n = 0;

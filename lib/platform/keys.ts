@@ -13,6 +13,13 @@ export function redisKeys(prefix: string) {
     // --- a session's sale state (rebuilt from MySQL when missing) ---
     /** Present once the session's state has been built from MySQL; absent means "rebuild". */
     sessionReady: (sessionId: number) => `${session(sessionId)}:ready`,
+    /**
+     * "<rebuilt at µs>/<generation>": which rebuild of the session's state (counted in MySQL's
+     * sale_state_generations) the state comes from, valid while the ready marker holds the same
+     * time (lua/rebuild-session.lua writes both; a rebuild by an older version writes only the
+     * marker, and then the generation is not known).
+     */
+    sessionGeneration: (sessionId: number) => `${session(sessionId)}:generation`,
     /** Per-session lock held while the session is rebuilt from MySQL. */
     sessionRebuildLock: (sessionId: number) => `${session(sessionId)}:rebuilding`,
     /** Hash total/locked/sold/limit of one tier. */

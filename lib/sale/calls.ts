@@ -76,6 +76,7 @@ export async function reserveScript(
     input.dedupKey ? k.dedup(s, input.userId, input.dedupKey) : k.noDedup(s, input.userId),
     k.unpaidSeatHours(s),
     ...input.slots.map((slot) => k.hold(s, slot)),
+    k.sessionGeneration(s),
     k.heldBy(s, input.userId),
   ];
   const args = [
@@ -380,6 +381,7 @@ export async function rebuildSessionScript(
       keys.disabledSeats(sessionId),
       keys.unpaidSeatHours(sessionId),
       ...tierKeys,
+      keys.sessionGeneration(sessionId),
     ],
     [lock.token, JSON.stringify(state), expiry.at, expiry.minMs, generation],
   );

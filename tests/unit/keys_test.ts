@@ -13,6 +13,7 @@ Deno.test("keys: every key of one session shares the session's hash tag", () => 
   const keys = [
     k.sessionReady(7),
     k.sessionRebuildLock(7),
+    k.sessionGeneration(7),
     k.tier(7, 3),
     k.tierBuyers(7, 3),
     k.reservations(7),
