@@ -27,6 +27,19 @@ async function slotReads(env: TestEnv, fn: () => Promise<void>): Promise<number[
   return reads;
 }
 
+/**
+ * The layout at `path` as a browser asks for it (deflate accepted), inflated: its data. From an
+ * app that does not check replies against their schema (the suite's does, which sends text).
+ */
+async function deflatedLayout(env: TestEnv, path: string, token?: string): Promise<Layout> {
+  const app = createApp(env.ctx, undefined, { checkReplies: false });
+  const headers: Record<string, string> = { "accept-encoding": "gzip, deflate" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await app.request(path, { headers });
+  assert.equal(res.headers.get("content-encoding"), "deflate");
+  return JSON.parse(inflateSync(new Uint8Array(await res.arrayBuffer())).toString()).data;
+}
+
 /** A 1,000-seat area on sale, its layout's path, and a reader of its layout (as anyone). */
 async function seatedArea(env: TestEnv) {
   const sale = await createSeatedSale(env, { rows: 20, cols: 50, limit: 10 });
@@ -77,26 +90,14 @@ suite("layout cache: this process's writes re-read what they changed, no more", 
     const whole = await slotReads(env, async () => assert.deepEqual(await layout(), view));
     assert.deepEqual(whole, [1000]);
     // Compressed as a browser asks, chunk by chunk: the same reply.
-    // (The suite checks every reply against its schema, which sends text: an app that does not.)
-    const app = createApp(env.ctx, undefined, { checkReplies: false });
-    const deflated = await app.request(path, {
-      headers: { "accept-encoding": "gzip, deflate" },
-    });
-    assert.equal(deflated.headers.get("content-encoding"), "deflate");
-    const inflated = inflateSync(new Uint8Array(await deflated.arrayBuffer())).toString();
-    assert.deepEqual(JSON.parse(inflated).data, view);
+    assert.deepEqual(await deflatedLayout(env, path), view);
     const hers = await env.call<Layout>("GET", path, { token: alice.token });
     const asAnyone = hers.body.data.seats.map((s) => ({ ...s, lockedByCurrentUser: false }));
     assert.deepEqual({ ...hers.body.data, seats: asAnyone }, view);
     const mine = hers.body.data.seats.filter((s) => s.lockedByCurrentUser).map((s) => s.id);
     assert.deepEqual(mine.sort(), [s1, s2].sort());
     // Hers compressed too, from the shared rendering's pieces and her seats' blocks.
-    const herDeflated = await app.request(path, {
-      headers: { "accept-encoding": "deflate", authorization: `Bearer ${alice.token}` },
-    });
-    assert.equal(herDeflated.headers.get("content-encoding"), "deflate");
-    const herInflated = inflateSync(new Uint8Array(await herDeflated.arrayBuffer())).toString();
-    assert.deepEqual(JSON.parse(herInflated).data, hers.body.data);
+    assert.deepEqual(await deflatedLayout(env, path, alice.token), hers.body.data);
   });
 
   await t.step("an order and a payment of a tier without seats re-read nothing", async () => {
@@ -168,14 +169,7 @@ suite("layout cache: a hold that lapses is shown free, the rest as it was", asyn
       JSON.stringify(s) !== JSON.stringify(before.seats[i])
     );
     assert.deepEqual(changed.map((s) => s.id), [held]);
-    // The compressed reply, stitched from its blocks, says the same (from an app that does not
-    // check replies against their schema, which sends text).
-    const app = createApp(env.ctx, undefined, { checkReplies: false });
-    const deflated = await app.request(path, {
-      headers: { "accept-encoding": "gzip, deflate" },
-    });
-    assert.equal(deflated.headers.get("content-encoding"), "deflate");
-    const inflated = inflateSync(new Uint8Array(await deflated.arrayBuffer())).toString();
-    assert.deepEqual(JSON.parse(inflated).data, after);
+    // The compressed reply, stitched from its blocks, says the same.
+    assert.deepEqual(await deflatedLayout(env, path), after);
   });
 }, { LAYOUT_CACHE_MS: "60000", SEAT_HOLD_SECONDS: "1" });
