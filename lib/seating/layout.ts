@@ -38,11 +38,10 @@ export async function getLayout(
   // A caller who holds seats sees them as theirs: the shared rendering with those seats'
   // blocks rendered again (compressed piece by piece as well: the other blocks are the shared
   // rendering's, compressed once).
-  const mine: number[] = [];
-  for (let i = 0; i < states.length; i++) {
-    const st = states[i];
-    if (st.state === "held" && st.holder === callerId && (st.expireAt ?? 0) > now) mine.push(i);
-  }
+  const mine = positionsOf(
+    states,
+    (st) => st.state === "held" && st.holder === callerId && (st.expireAt ?? 0) > now,
+  );
   if (mine.length === 0) return shared.text;
   const base = { rendering: shared.rendering, positions: mine };
   return new JsonText(render(area, seats, states, callerId, now, base).json, true);
@@ -74,7 +73,7 @@ function renderedForAnyone(
       rendering: before,
       positions: [
         ...(own ? [] : entry.patchOf!.positions ?? changes(before.states, states)),
-        ...(before.lapsesAt > now ? [] : lapsedHolds(before.states, now)),
+        ...(before.lapsesAt > now ? [] : positionsOf(before.states, (st) => lapsed(st, now))),
       ],
     }
     : undefined;
@@ -122,15 +121,15 @@ function changes(before: SlotState[], now: SlotState[]): number[] {
   return out;
 }
 
-/** The positions of holds whose expiry has passed. */
-function lapsedHolds(states: SlotState[], now: number): number[] {
+/** The positions of the states that `keep` keeps. */
+function positionsOf(states: SlotState[], keep: (st: SlotState) => boolean): number[] {
   const out: number[] = [];
-  for (let i = 0; i < states.length; i++) {
-    const st = states[i];
-    if (st.state === "held" && (st.expireAt ?? 0) <= now) out.push(i);
-  }
+  for (let i = 0; i < states.length; i++) if (keep(states[i])) out.push(i);
   return out;
 }
+
+/** A hold whose expiry has passed: the seat is free. */
+const lapsed = (st: SlotState, now: number) => st.state === "held" && (st.expireAt ?? 0) <= now;
 
 /**
  * The layout's JSON as UTF-8. With `base` (a rendering of the same seats whose holds have not
@@ -150,7 +149,7 @@ function render(
   const part = (i: number): string => {
     let st = states[i];
     // A hold that lapsed since the state was read is free now.
-    if (st.state === "held" && (st.expireAt ?? 0) <= now) st = FREE_STATE;
+    if (lapsed(st, now)) st = FREE_STATE;
     if (st.state === "free") return free[i];
     const held = st.state === "held";
     const expire = held && st.expireAt ? `"${timeText(st.expireAt, zone)}"` : "null";
