@@ -14,7 +14,9 @@ ARGV[1]  now, ms since the epoch
 ARGV[2]  the hold key of the empty slot: a slot's hold key is this followed by the slot. The hold
          keys read are not in KEYS (which ones is known only here); they share KEYS[1]'s hash
          tag, so the script still touches one slot of a Redis Cluster.
-ARGV[3]  the first slot ("seatId" or "seatId@hour"); ARGV[4..] the further slots
+ARGV[3]  the slots ("seatId" or "seatId@hour"), joined by ",": one argument, not one a slot,
+         so a reader of a thousand slots sends (and Redis parses) one string, and the client
+         does not encode a thousand arguments at every read
 
 Returns  { 0 } when the session is not built (NOT_READY), else
          { 1, packed } where packed lists the slots that are not free (a mostly free area
@@ -34,8 +36,14 @@ local now = tonumber(ARGV[1])
 if not now then return redis.error_reply("ERR bad time") end
 local hold_prefix = ARGV[2]
 if redis.call("EXISTS", KEYS[1]) == 0 then return { 0 } end
-local first = 3
-local n = #ARGV - first + 1
+if #ARGV ~= 3 then return redis.error_reply("ERR bad arguments") end
+-- Every field, empty ones too (an empty slot is refused below, not skipped: that would shift
+-- the positions of the slots after it).
+local all = {}
+if ARGV[3] ~= "" then
+  for slot in string.gmatch(ARGV[3] .. ",", "([^,]*),") do all[#all + 1] = slot end
+end
+local n = #all
 
 -- What each slot is, in chunks (Lua's unpack takes a few thousand values at most).
 local CHUNK = 1000
@@ -45,7 +53,7 @@ for from = 1, n, CHUNK do
   local to = math.min(from + CHUNK - 1, n)
   local slots, seats = {}, {}
   for i = from, to do
-    local slot = ARGV[first + i - 1]
+    local slot = all[i]
     local seat = seat_of(slot)
     if not seat then return redis.error_reply("ERR bad slot") end
     slots[#slots + 1] = slot

@@ -18,10 +18,11 @@ interface Layout {
 /** The read-slots calls made during `fn`, each as the number of slots it read. */
 async function slotReads(env: TestEnv, fn: () => Promise<void>): Promise<number[]> {
   const reads: number[] = [];
-  // now, the hold prefix, then the slots
+  // now, the hold prefix, then the slots joined by ","
   await watchScripts(
     env,
-    (name, _keys, args) => name === "read-slots" && reads.push(args.length - 2),
+    (name, _keys, args) =>
+      name === "read-slots" && reads.push(args[2] === "" ? 0 : String(args[2]).split(",").length),
     fn,
   );
   return reads;

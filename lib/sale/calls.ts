@@ -181,11 +181,11 @@ function slotKeys(ctx: AppContext, sessionId: number, slots: string[]): string[]
   ];
 }
 
-/** lua/read-slots.lua: its reply as sent (`{ 1, "index,state,holder,expire;..." }`). */
+/** lua/read-slots.lua: its reply as sent (`{ 1, "index,state,..." }`); `slots` joined by ",". */
 export async function readSlotsScript(
   ctx: AppContext,
   sessionId: number,
-  slots: string[],
+  slots: string,
 ): Promise<(string | number)[] | NotBuilt> {
   const k = ctx.keys;
   const reply = await ctx.scripts.run<(string | number)[]>(
@@ -196,7 +196,7 @@ export async function readSlotsScript(
       k.disabledSeats(sessionId),
       k.sessionHolds(sessionId),
     ],
-    [ctx.now(), k.hold(sessionId, ""), ...slots],
+    [ctx.now(), k.hold(sessionId, ""), slots],
   );
   return reply[0] === READ_SLOTS.NOT_READY ? NOT_BUILT : reply;
 }
