@@ -24,6 +24,9 @@ const SIGNATURE_BYTES = 32;
 
 /** `nowMs`: the clock the claims are checked against (ms since the epoch). */
 export function verifyHs256(token: string, key: Uint8Array, nowMs: number): Hs256Verdict {
+  // An empty key would verify what anyone signs with one (WebCrypto refuses to import it; a
+  // context without a secret, such as the tools' read-only one, has one).
+  if (key.length === 0) return INVALID;
   const parts = token.split(".");
   if (parts.length !== 3) return INVALID;
   const [head, body, signature] = parts;
