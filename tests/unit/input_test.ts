@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Hono, z } from "#deps";
 import { errorResponse } from "#http/envelope.ts";
-import { parseInput, validate } from "#http/input.ts";
+import { type ParsedInput, parseInput, validate } from "#http/input.ts";
 import { type AnyRoute, defineRoute, type HonoEnv } from "#http/route.ts";
 import { Flag, Id, IdParam, intQuery, Money, pageRequest, Time } from "#http/schemas.ts";
 import { AppError, isAppError } from "#lib/platform/errors.ts";
@@ -149,4 +149,49 @@ Deno.test("parseInput: the body must be JSON, required unless optional", async (
   const optional = { ...route, bodyOptional: true };
   const none = await send(optional, "/things/1");
   assert.deepEqual(none.json.body, {});
+});
+
+Deno.test("parseInput: a request without a body is parsed once per URL, and bounded", async () => {
+  let parses = 0;
+  const counted = z.string().transform((v) => {
+    parses++;
+    return v;
+  });
+  const getRoute = defineRoute({
+    summary: "test",
+    auth: "public",
+    params: z.object({ id: IdParam }),
+    query: z.object({ q: counted.optional() }),
+    data: z.null(),
+    handler: () => null,
+  });
+  const seen: ParsedInput[] = [];
+  const app = new Hono<HonoEnv>();
+  app.get("/things/:id", async (c) => {
+    seen.push(await parseInput(c, getRoute));
+    return c.body(null, 204);
+  });
+  app.onError((e) => errorResponse(isAppError(e) ? e : new AppError("INTERNAL", String(e))));
+  const get = async (path: string) => (await app.request(path)).status;
+
+  assert.equal(await get("/things/7?q=a"), 204);
+  assert.equal(await get("/things/7?q=a"), 204);
+  assert.equal(parses, 1, "the second request of the same URL is not parsed again");
+  assert.equal(seen[1], seen[0]);
+  assert.deepEqual(seen[0], { params: { id: 7 }, query: { q: "a" }, body: undefined });
+  assert.ok(Object.isFrozen(seen[0]) && Object.isFrozen(seen[0].query));
+
+  assert.equal(await get("/things/8?q=a"), 204);
+  assert.deepEqual(seen[2].params, { id: 8 });
+  assert.equal(parses, 2);
+
+  // A refusal is not kept: refused again, and it does not stand in for a good URL.
+  assert.equal(await get("/things/x?q=a"), 400);
+  assert.equal(await get("/things/x?q=a"), 400);
+
+  // A flood of distinct URLs empties the memo rather than growing it: the first is parsed again.
+  for (let i = 0; i < 1_000; i++) await get(`/things/9?q=${i}`);
+  const before = parses;
+  assert.equal(await get("/things/7?q=a"), 204);
+  assert.equal(parses, before + 1);
 });
