@@ -34,6 +34,7 @@ export async function parseInput(c: Context<HonoEnv>, route: AnyRoute): Promise<
  * the memo instead of growing it.
  */
 function parsedUrl(c: Context<HonoEnv>, route: AnyRoute): ParsedInput {
+  if (!route.params && !route.query) return NOTHING;
   let memo = parsedByUrl.get(route);
   if (!memo) parsedByUrl.set(route, memo = new Map());
   const url = c.req.url;
@@ -50,6 +51,11 @@ function parsedUrl(c: Context<HonoEnv>, route: AnyRoute): ParsedInput {
   return parsed;
 }
 const parsedByUrl = new WeakMap<AnyRoute, Map<string, ParsedInput>>();
+const NOTHING: ParsedInput = Object.freeze({
+  params: undefined,
+  query: undefined,
+  body: undefined,
+});
 const PARSED_URLS_MAX = 1_000;
 
 function deepFreeze<T>(value: T): T {
