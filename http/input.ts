@@ -30,33 +30,34 @@ export async function parseInput(c: Context<HonoEnv>, route: AnyRoute): Promise<
  * The params and query of a request without a body, parsed once per URL and route: a crowd
  * reloading one seat map or one show sends the same URL thousands of times a second, and parsing
  * it again cost more than the cached answer (a tenth of a 1,000-seat layout request). Frozen, as
- * every handler only reads them; a refusal is not kept. Bounded: a flood of distinct URLs empties
- * the memo instead of growing it.
+ * every handler only reads them; a refusal is not kept. Bounded in entries and in URL length, so
+ * that a flood of distinct or long URLs (a schema drops unknown query fields) costs no memory:
+ * the memo empties instead of growing, and a long URL is parsed each time.
  */
 function parsedUrl(c: Context<HonoEnv>, route: AnyRoute): ParsedInput {
   if (!route.params && !route.query) return NOTHING;
-  let memo = parsedByUrl.get(route);
-  if (!memo) parsedByUrl.set(route, memo = new Map());
   const url = c.req.url;
-  let parsed = memo.get(url);
-  if (!parsed) {
-    parsed = deepFreeze({
-      params: route.params ? validate(route.params, c.req.param(), "") : undefined,
-      query: route.query ? validate(route.query, nonEmpty(c.req.query()), "") : undefined,
-      body: undefined,
-    });
-    if (memo.size >= PARSED_URLS_MAX) memo.clear();
-    memo.set(url, parsed);
+  const hit = parsedByUrl.get(url);
+  if (hit?.route === route) return hit.parsed;
+  const parsed = deepFreeze({
+    params: route.params ? validate(route.params, c.req.param(), "") : undefined,
+    query: route.query ? validate(route.query, nonEmpty(c.req.query()), "") : undefined,
+    body: undefined,
+  });
+  if (url.length <= PARSED_URL_MAX_LENGTH) {
+    if (parsedByUrl.size >= PARSED_URLS_MAX) parsedByUrl.clear();
+    parsedByUrl.set(url, { route, parsed });
   }
   return parsed;
 }
-const parsedByUrl = new WeakMap<AnyRoute, Map<string, ParsedInput>>();
+const parsedByUrl = new Map<string, { route: AnyRoute; parsed: ParsedInput }>();
+const PARSED_URLS_MAX = 1_000;
+const PARSED_URL_MAX_LENGTH = 512;
 const NOTHING: ParsedInput = Object.freeze({
   params: undefined,
   query: undefined,
   body: undefined,
 });
-const PARSED_URLS_MAX = 1_000;
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {

@@ -191,7 +191,14 @@ Deno.test("parseInput: a request without a body is parsed once per URL, and boun
 
   // A flood of distinct URLs empties the memo rather than growing it: the first is parsed again.
   for (let i = 0; i < 1_000; i++) await get(`/things/9?q=${i}`);
-  const before = parses;
+  let before = parses;
   assert.equal(await get("/things/7?q=a"), 204);
   assert.equal(parses, before + 1);
+
+  // A long URL (unknown fields are dropped, so it parses) is not kept.
+  const long = `/things/7?q=b&junk=${"x".repeat(600)}`;
+  before = parses;
+  assert.equal(await get(long), 204);
+  assert.equal(await get(long), 204);
+  assert.equal(parses, before + 2);
 });
