@@ -54,8 +54,16 @@ export interface Child {
   pid: number;
   url: string;
   output: string[];
+  /**
+   * Its first ERROR_LINES_MAX log lines of level error, kept whatever else it writes: a reply
+   * outside the expected ones (a 500 among 20,000 creates) is explained here, not lost with the
+   * output's older chunks.
+   */
+  errorLines: string[];
   stop(): Promise<number>;
 }
+
+const ERROR_LINES_MAX = 20;
 
 export async function startChild(
   script: string,
@@ -73,10 +81,20 @@ export async function startChild(
     stderr: "piped",
   }).spawn();
   const output: string[] = [];
+  const errorLines: string[] = [];
   const pump = async (s: ReadableStream<Uint8Array>) => {
+    let partial = "";
     for await (const chunk of s.pipeThrough(new TextDecoderStream())) {
       output.push(chunk);
       if (output.length > 200) output.shift();
+      if (errorLines.length >= ERROR_LINES_MAX) continue;
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (line.includes('"level":"error"') && errorLines.length < ERROR_LINES_MAX) {
+          errorLines.push(line);
+        }
+      }
     }
   };
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
@@ -108,6 +126,7 @@ export async function startChild(
     pid: child.pid,
     url,
     output,
+    errorLines,
     async stop() {
       if (!exited) {
         child.kill("SIGTERM");

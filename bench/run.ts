@@ -944,6 +944,9 @@ for (const name of names) {
       violations: [{ check: "audit", detail: { error: String(e) } }],
     };
   }
+  // What the server logged at level error (a 500 among thousands of replies says why here).
+  const serverErrors = b.server?.errorLines ?? [];
+  if (serverErrors.length) result.serverErrors = serverErrors;
   const doc = {
     scenario: name,
     date: new Date().toISOString(),

@@ -5,7 +5,9 @@
  * without batching; MySQL's own per-buyer limit (buyer_tier_totals).
  */
 import assert from "node:assert/strict";
+import { mysql } from "#deps";
 import { audit } from "#lib/ops/audit.ts";
+import { connectionOptions } from "#lib/platform/db.ts";
 import { metricsText } from "#lib/platform/metrics.ts";
 import { suite, type TestEnv, testEnv, testStores, type TestUser } from "./support/env.ts";
 import { cutProxy } from "./support/mysql_cut_proxy.ts";
@@ -247,3 +249,41 @@ for (const batch of ["false", "true"]) {
     },
   });
 }
+
+suite(
+  "group commit: a batch does not wait on another transaction's uncommitted order",
+  async (t, env) => {
+    await t.step(
+      "30 creates commit while an order row of the sale's first seconds is held",
+      async () => {
+        const sale = await createSale(env, { stock: 100, limit: 4 });
+        const buyers = await env.users(30);
+        // Another writer's order, uncommitted, in a table still empty: the first row there. A
+        // locking read that scans the table (a plan the optimizer picks for `order_no IN (...)`
+        // of 30 numbers on a small table) waits for it, and the batch would time out or deadlock.
+        const conn = await mysql.createConnection(connectionOptions(env.databaseUrl));
+        try {
+          await conn.query("START TRANSACTION");
+          await conn.query(
+            `INSERT INTO orders (order_no, user_id, show_id, session_id, ticket_id, quantity, price,
+                               total_amount, status, expire_at, created_at)
+           VALUES ('00000000000000000000001', ?, ?, ?, ?, 1, 1, 1, 0, NOW(), NOW())`,
+            [buyers[0].id, sale.showId, sale.sessionId, sale.ticketId],
+          );
+          const started = Date.now();
+          const replies = await Promise.all(buyers.map((b) => create(env, sale, b)));
+          assert.deepEqual(replies.map((r) => r.status), buyers.map(() => 200));
+          // Well inside the 5 s lock wait timeout the server's sessions have.
+          assert.ok(Date.now() - started < 4000, `${Date.now() - started} ms`);
+          assert.equal((await batchSizes(env)).count, 1, "one batch of 30");
+        } finally {
+          await conn.query("ROLLBACK");
+          await conn.end();
+        }
+        assert.equal((await ordersOf(env, sale)).length, 30);
+        assert.equal((await audit(env.ctx)).ok, true);
+      },
+    );
+  },
+  ONE_BATCH,
+);
