@@ -358,6 +358,9 @@ const UNAVAILABLE_CODES = new Set([
   "ER_CON_COUNT_ERROR",
   "ER_LOCK_WAIT_TIMEOUT",
   "ER_LOCK_DEADLOCK",
+  // What InnoDB answers instead of a deadlock or lock wait timeout when the statement was waiting
+  // for a table's AUTO-INC lock (an INSERT ... SELECT holds it): rolled back, worth a retry.
+  "ER_AUTOINC_READ_FAILED",
   "ER_SERVER_SHUTDOWN",
   "ER_QUERY_INTERRUPTED",
   "ER_CONNECTION_KILLED",
