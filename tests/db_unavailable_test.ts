@@ -1,5 +1,5 @@
 // Which driver errors mean "the database cannot answer now" (503, retry) and which are a refusal
-// or a bug. No store.
+// or a bug. No store is opened (outside tests/unit/ only because lib/platform/db.ts could).
 import assert from "node:assert/strict";
 import { isDbUnavailable } from "#lib/platform/db.ts";
 
