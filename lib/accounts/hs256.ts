@@ -6,8 +6,8 @@
  *
  * It accepts what jose's jwtVerify(token, key, { algorithms: ["HS256"] }) accepts and refuses
  * what it refuses (tests/unit/hs256_test.ts compares the two on tokens jose signs and on their
- * mutations), except that it is stricter in two ways our tokens never meet: a header naming
- * extensions to understand (`crit`) is refused, and so is a segment with base64 padding.
+ * mutations), except that it is stricter where our tokens never go: a header naming extensions
+ * to understand (`crit`), a segment with base64 padding, and an empty key are refused.
  */
 import { Buffer } from "node:buffer";
 import { createHmac, timingSafeEqual } from "node:crypto";

@@ -110,7 +110,7 @@ export function liveEntry(
     at: now,
     seats,
     ticketId: area.ticketId,
-    states: readSlots(ctx, area.sessionId, slotsOf(seats)),
+    states: readSlots(ctx, area.sessionId, seats.map((s) => String(s.id))),
     patchOf: rendered && { entry: rendered },
   });
 }
@@ -139,14 +139,6 @@ async function patched(
   const out = before.slice();
   for (let i = 0; i < slots.length; i++) out[index.get(slots[i])!] = now[i];
   return out;
-}
-
-/** The seats' slots, once per seat list (readSlots packs a list it sees again only once). */
-const slotLists = new WeakMap<readonly Seat[], string[]>();
-function slotsOf(seats: readonly Seat[]): string[] {
-  let slots = slotLists.get(seats);
-  if (!slots) slotLists.set(seats, slots = seats.map((s) => String(s.id)));
-  return slots;
 }
 
 /** Seat id (as a slot) → position in the area's seat list, once per seat list. */

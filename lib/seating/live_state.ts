@@ -16,8 +16,7 @@ import { decodeSlotStates, type SlotState } from "./slots.ts";
  * atomic; together they are not a snapshot, which no reader needs). One after the other, not
  * together: this process's other commands share the connection, and a hold or a create must not
  * wait behind every chunk of a large area. A session Redis lost is rebuilt from MySQL first,
- * unless `rebuild` is false: then null says it is not built. `slots` must not change after the
- * call: the list is packed for Redis once and kept with it.
+ * unless `rebuild` is false: then null says it is not built.
  */
 export async function readSlots(
   ctx: AppContext,
@@ -37,34 +36,19 @@ export async function readSlots(
   options: { rebuild: boolean } = { rebuild: true },
 ): Promise<SlotState[] | null> {
   const out: SlotState[] = [];
-  for (const chunk of packedChunks(slots)) {
-    const read = () => readSlotsScript(ctx, sessionId, chunk.packed);
+  for (let at = 0; at < slots.length || at === 0; at += READ_CHUNK) {
+    const chunk = slots.length <= READ_CHUNK ? slots : slots.slice(at, at + READ_CHUNK);
+    // One argument, not one a slot: node-redis encodes a thousand arguments piece by piece.
+    const packed = chunk.join(",");
+    const read = () => readSlotsScript(ctx, sessionId, packed);
     const reply = options.rebuild ? await withBuiltSession(ctx, sessionId, read) : await read();
     if (reply === NOT_BUILT) return null;
-    const states = decodeSlotStates(reply, chunk.count);
-    if (chunk.count === slots.length) return states;
+    const states = decodeSlotStates(reply, chunk.length);
+    if (chunk === slots) return states;
     for (const s of states) out.push(s);
   }
   return out;
 }
-
-/**
- * The slots in chunks of READ_CHUNK, each joined by "," as read-slots.lua takes them, made once
- * per list: a seat map reads the same list of an area again and again (live_cache.ts).
- */
-function packedChunks(slots: string[]): { packed: string; count: number }[] {
-  let chunks = packed.get(slots);
-  if (!chunks) {
-    chunks = [];
-    for (let at = 0; at < slots.length || at === 0; at += READ_CHUNK) {
-      const chunk = slots.slice(at, at + READ_CHUNK);
-      chunks.push({ packed: chunk.join(","), count: chunk.length });
-    }
-    packed.set(slots, chunks);
-  }
-  return chunks;
-}
-const packed = new WeakMap<string[], { packed: string; count: number }[]>();
 
 /**
  * Slots read in one script call: a bounded command, and a bounded time inside Redis (a call of a
