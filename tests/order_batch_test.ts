@@ -2,7 +2,8 @@
  * Group commit of creates (lib/orders/committer.ts) against the real stores: a batch that one
  * order makes fail commits everyone else; an unknown commit outcome (the connection lost around
  * the COMMIT) is resolved by looking the order up, never by releasing blindly — with and
- * without batching; MySQL's own per-buyer limit (buyer_tier_totals).
+ * without batching; MySQL's own per-buyer limit (buyer_tier_totals); a batch that loses a
+ * deadlock is sent again.
  */
 import assert from "node:assert/strict";
 import { mysql } from "#deps";
@@ -13,6 +14,7 @@ import { suite, type TestEnv, testEnv, testStores, type TestUser } from "./suppo
 import { cutProxy } from "./support/mysql_cut_proxy.ts";
 import { parsePrometheusText, value } from "./support/prom_text.ts";
 import { createSale, type Sale, stockOf } from "./support/sale.ts";
+import { eventually } from "./support/seating.ts";
 
 /** Every create of the test lands in one batch: a long wait, room for all. */
 const ONE_BATCH = { ORDER_BATCH: "true", ORDER_BATCH_MAX: "64", ORDER_BATCH_WAIT_MS: "1000" };
@@ -289,3 +291,65 @@ suite(
   },
   ONE_BATCH,
 );
+
+suite(
+  "group commit: a batch InnoDB rolls back as a deadlock's victim is sent again",
+  async (t, env) => {
+    await t.step("30 creates commit although their first transaction lost a deadlock", async () => {
+      const sale = await createSale(env, { stock: 100, limit: 4 });
+      const buyers = await env.users(30);
+      const conn = await mysql.createConnection(connectionOptions(env.databaseUrl));
+      await conn.query("CREATE TABLE deadlock_ballast (id INT PRIMARY KEY)");
+      const replies: Promise<{ status: number }[]>[] = [];
+      try {
+        await conn.query("START TRANSACTION");
+        // Heavier than the batch (about 120 rows): InnoDB rolls back the lighter transaction.
+        const ids = Array.from({ length: 2000 }, (_, i) => i + 1);
+        await conn.query(`INSERT INTO deadlock_ballast (id) VALUES ${ids.map(() => "(?)")}`, ids);
+        // The hot row, taken first: the batch will write its buyers' totals, then wait here.
+        await conn.query("SELECT locked_stock FROM ticket_stock WHERE ticket_id = ? FOR UPDATE", [
+          sale.ticketId,
+        ]);
+        const retriesBefore = await deadlockRetries(env);
+        replies.push(Promise.all(buyers.map((b) => create(env, sale, b))));
+        await eventually(async () => await stockUpdatesWaiting(env) > 0);
+        // Closes the cycle: a buyer's total the batch has written and holds. InnoDB picks the
+        // batch as the victim; this statement then goes through.
+        await conn.query(
+          "SELECT quantity FROM buyer_tier_totals WHERE user_id = ? AND ticket_id = ? FOR UPDATE",
+          [buyers[0].id, sale.ticketId],
+        );
+        await conn.query("ROLLBACK");
+        const statuses = (await replies[0]).map((r) => r.status);
+        assert.deepEqual(statuses, buyers.map(() => 200));
+        assert.ok(await deadlockRetries(env) > retriesBefore, "the batch was sent again");
+      } finally {
+        await conn.query("ROLLBACK");
+        await Promise.allSettled(replies);
+        await conn.query("DROP TABLE deadlock_ballast");
+        await conn.end();
+      }
+      assert.equal((await ordersOf(env, sale)).length, 30);
+      assert.equal((await stockOf(env, sale)).mysql.locked, 30);
+      assert.equal((await audit(env.ctx)).ok, true);
+    });
+  },
+  ONE_BATCH,
+);
+
+async function deadlockRetries(env: TestEnv): Promise<number> {
+  const families = parsePrometheusText(await metricsText(env.ctx));
+  return value(families, "boxoffice_order_deadlock_retries_total");
+}
+
+/**
+ * Sessions of this test's database running the stock UPDATE (the row is held: they wait). The
+ * PROCESSLIST, not INNODB_TRX: MariaDB's INNODB_TRX did not list the waiting transaction.
+ */
+async function stockUpdatesWaiting(env: TestEnv): Promise<number> {
+  const [row] = await env.ctx.db.rows<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+      WHERE DB = DATABASE() AND INFO LIKE 'UPDATE ticket_stock%'`,
+  );
+  return Number(row.n);
+}

@@ -19,20 +19,23 @@
  *   create whose order never committed gives its reservation back as soon as MySQL answers again.
  *   A process that dies meanwhile leaves it to the reconcile job (after its grace period).
  * An unknown outcome is resolved before anyone is answered: the server session that ran the
- * transaction is ended (Db.endSession), then the order numbers are looked up.
+ * transaction is ended (Db.endSession), then the order numbers are looked up. A transaction that
+ * InnoDB rolled back as a deadlock's victim is sent again (DEADLOCK_RETRIES times at most) before
+ * anyone is answered: no create of it did anything wrong, and a 503 would send them all back.
  */
 import { clearImmediate, setImmediate } from "node:timers";
 import type { AppContext } from "#lib/platform/context.ts";
-import { unknownOutcome } from "#lib/platform/db_outcome.ts";
+import { isDeadlockVictim, unknownOutcome } from "#lib/platform/db_outcome.ts";
 import { isAppError } from "#lib/platform/errors.ts";
 import { errorFields } from "#lib/platform/log.ts";
-import { recordOrderBatch } from "#lib/platform/metrics.ts";
+import { recordDeadlockRetry, recordOrderBatch } from "#lib/platform/metrics.ts";
 import type { AtomicResult } from "#lib/platform/db.ts";
 import {
   batchStatements,
   generationsRead,
   type NewOrderRow,
   orderStatements,
+  type Statement,
 } from "./statements.ts";
 
 /** Committed, or unknown now: `later` is true (committed), false (not), undefined (gave up). */
@@ -70,9 +73,33 @@ export function writeOrder(ctx: AppContext, row: NewOrderRow): Promise<WriteOutc
   return committerOf(ctx).submit(row);
 }
 
+/**
+ * Sends again a transaction InnoDB rolled back as a deadlock's victim (nothing of it committed),
+ * at most DEADLOCK_RETRIES times; any other failure, or the last deadlock, is thrown.
+ */
+const DEADLOCK_RETRIES = 2;
+
+async function atomicRetryingDeadlocks(
+  ctx: AppContext,
+  statements: Statement[],
+): Promise<AtomicResult[]> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await ctx.db.atomic(statements);
+    } catch (e) {
+      if (attempt === DEADLOCK_RETRIES || !isDeadlockVictim(e)) throw e;
+      recordDeadlockRetry();
+      ctx.log.warn("order transaction was a deadlock's victim: sent again", {
+        attempt: attempt + 1,
+        ...errorFields(e),
+      });
+    }
+  }
+}
+
 async function writeAlone(ctx: AppContext, row: NewOrderRow): Promise<WriteOutcome> {
   try {
-    return committedOutcomes([row], await ctx.db.atomic(orderStatements(row)))[0];
+    return committedOutcomes([row], await atomicRetryingDeadlocks(ctx, orderStatements(row)))[0];
   } catch (e) {
     return await settleFailure(ctx, [row.orderNo], e);
   }
@@ -221,7 +248,8 @@ export class Committer {
     recordOrderBatch(batch.length);
     try {
       const rows = batch.map((q) => q.row);
-      const outcomes = committedOutcomes(rows, await this.ctx.db.atomic(batchStatements(rows)));
+      const results = await atomicRetryingDeadlocks(this.ctx, batchStatements(rows));
+      const outcomes = committedOutcomes(rows, results);
       batch.forEach((q, i) => q.resolve(outcomes[i]));
       return;
     } catch (e) {

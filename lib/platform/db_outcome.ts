@@ -25,6 +25,20 @@ export function unknownOutcome(e: unknown): number | undefined {
   return typeof e === "object" && e !== null ? unknownOutcomes.get(e) : undefined;
 }
 
+/**
+ * InnoDB chose this transaction as a deadlock's victim and rolled it back whole: nothing of it
+ * committed, and the same statements sent again usually commit (the other transaction now holds
+ * its locks, so this one waits for them instead). ER_AUTOINC_READ_FAILED is what InnoDB answers
+ * instead of a deadlock when the victim was waiting for a table's AUTO-INC lock. `e` as Db throws
+ * it (an UNAVAILABLE AppError whose cause is the driver's error) or the driver's error itself.
+ */
+export function isDeadlockVictim(e: unknown): boolean {
+  if (unknownOutcome(e) !== undefined) return false;
+  const cause = (e as { cause?: unknown })?.cause ?? e;
+  const code = (cause as { code?: unknown })?.code;
+  return code === "ER_LOCK_DEADLOCK" || code === "ER_AUTOINC_READ_FAILED";
+}
+
 /** The connection broke or timed out, or the server ended the session: no reply to trust. */
 export function isOutcomeUnknown(e: unknown): boolean {
   const err = e as { fatal?: boolean; code?: string };

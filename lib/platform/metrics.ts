@@ -117,6 +117,13 @@ const orderBatchSize = registry.register(
   ),
 );
 
+const deadlockRetries = registry.register(
+  new Counter(
+    "boxoffice_order_deadlock_retries_total",
+    "Order transactions sent again after InnoDB rolled them back as a deadlock's victim",
+  ),
+);
+
 const jobRuns = registry.register(
   new Counter(
     "boxoffice_job_runs_total",
@@ -228,6 +235,11 @@ export function recordSeatHold(outcome: string, count = 1): void {
 /** One group-commit transaction of `size` creates was sent. */
 export function recordOrderBatch(size: number): void {
   orderBatchSize.observe([], size);
+}
+
+/** An order transaction was sent again after being a deadlock's victim. */
+export function recordDeadlockRetry(): void {
+  deadlockRetries.inc();
 }
 
 /** One run of a background job: `ok`, `failed`, or `skipped` (another instance had the lock). */
