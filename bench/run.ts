@@ -14,7 +14,9 @@
  * Environment: BENCH_DATABASE_URL / BENCH_REDIS_URL (default: the stores on their usual ports),
  * BENCH_RESULTS_DIR (default bench/results), BENCH_CPU_PROFILE_DIR (run the server of each
  * scenario under `--cpu-prof` into that folder), BENCH_ROUNDS (alternating rounds, default 2),
- * BENCH_BEFORE (another checkout of boxoffice: its server joins the rounds of health and soldout).
+ * BENCH_BEFORE (another checkout of boxoffice: its server joins the rounds of health and soldout),
+ * BENCH_FLASHSALE_CONNECTIONS (flashsale's buyers in flight, default 64; 200 is the batched-SQL
+ * ceiling's own: 4 transactions of 50 orders).
  */
 import { ACTIVE_STATUSES_SQL } from "#lib/orders/status.ts";
 import type { AuditReport } from "#lib/ops/audit.ts";
@@ -44,6 +46,15 @@ const ROUNDS = q(1, Number(Deno.env.get("BENCH_ROUNDS") ?? 2));
 /** Seconds of one measured round of a fixed-length phase. */
 const ROUND_SECONDS = q(1, 5);
 const HEADROOM_MIN = 2;
+/**
+ * Buyers in flight in flashsale (wrk connections; also the per-order SQL ceiling's concurrency).
+ * A closed loop of N buyers cannot exceed N ÷ create latency, whatever the server: the batched
+ * ceiling keeps 200 orders in flight, so at 64 boxoffice is compared with fewer orders in flight.
+ */
+const FLASHSALE_CONNECTIONS = Number(Deno.env.get("BENCH_FLASHSALE_CONNECTIONS") ?? 64);
+if (!Number.isInteger(FLASHSALE_CONNECTIONS) || FLASHSALE_CONNECTIONS < 2) {
+  throw new Error("BENCH_FLASHSALE_CONNECTIONS: a whole number of at least 2 (wrk's 2 threads)");
+}
 
 type Result = Record<string, unknown> & { audit?: AuditSummary };
 interface AuditSummary {
@@ -330,7 +341,7 @@ async function flashsale(b: Bench): Promise<Result> {
     ticketId: sale.ticketId,
     quantity: 1,
   });
-  const connections = q(16, 64);
+  const connections = q(16, FLASHSALE_CONNECTIONS);
   const params = {
     TOKENS: tokens,
     BODY: body,
