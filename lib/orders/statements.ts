@@ -37,6 +37,37 @@ export interface NewOrderRow {
   limitCount: number;
 }
 
+// An order's row, the same for a create alone and for a group commit: the columns, the
+// placeholders of one row, and its values in that order.
+const INSERT_ORDERS = `INSERT INTO orders (order_no, user_id, show_id, session_id, ticket_id,
+                           quantity, price, total_amount, base_price, night_surcharge,
+                           booking_start, booking_end, booking_hours, status, expire_at,
+                           contact_phone, remark, idempotency_key, created_at)`;
+const ORDER_VALUES = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${PENDING}, ?, ?, ?, ?, ?)`;
+
+function orderValues(o: NewOrderRow): SqlValue[] {
+  return [
+    o.orderNo,
+    o.userId,
+    o.showId,
+    o.sessionId,
+    o.ticketId,
+    o.quantity,
+    o.price,
+    o.totalAmount,
+    o.hourly?.basePrice ?? null,
+    o.hourly?.nightSurcharge ?? null,
+    o.hourly?.start ?? null,
+    o.hourly?.end ?? null,
+    o.hourly?.hours ?? null,
+    o.expireAt,
+    o.contactPhone,
+    o.remark,
+    o.idempotencyKey,
+    o.createdAt,
+  ];
+}
+
 /**
  * The statements of a create's transaction (for Db.atomic; also sent as they are by the
  * flashsale benchmark's baseline, so both sides run the same SQL).
@@ -45,31 +76,8 @@ export function orderStatements(o: NewOrderRow): Statement[] {
   const statements: Statement[] = [
     generationsStatement([o]),
     {
-      sql: `INSERT INTO orders (order_no, user_id, show_id, session_id, ticket_id, quantity, price,
-                           total_amount, base_price, night_surcharge, booking_start, booking_end,
-                           booking_hours, status, expire_at, contact_phone, remark,
-                           idempotency_key, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${PENDING}, ?, ?, ?, ?, ?)`,
-      params: [
-        o.orderNo,
-        o.userId,
-        o.showId,
-        o.sessionId,
-        o.ticketId,
-        o.quantity,
-        o.price,
-        o.totalAmount,
-        o.hourly?.basePrice ?? null,
-        o.hourly?.nightSurcharge ?? null,
-        o.hourly?.start ?? null,
-        o.hourly?.end ?? null,
-        o.hourly?.hours ?? null,
-        o.expireAt,
-        o.contactPhone,
-        o.remark,
-        o.idempotencyKey,
-        o.createdAt,
-      ],
+      sql: `${INSERT_ORDERS} VALUES ${ORDER_VALUES}`,
+      params: orderValues(o),
     },
     { sql: "SET @order_id = LAST_INSERT_ID()" },
     {
@@ -123,34 +131,8 @@ export function batchStatements(rows: readonly NewOrderRow[]): Statement[] {
   const statements: Statement[] = [
     generationsStatement(rows),
     {
-      sql: `INSERT INTO orders (order_no, user_id, show_id, session_id, ticket_id, quantity, price,
-                           total_amount, base_price, night_surcharge, booking_start, booking_end,
-                           booking_hours, status, expire_at, contact_phone, remark,
-                           idempotency_key, created_at)
-       VALUES ${
-        rows.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${PENDING}, ?, ?, ?, ?, ?)`)
-          .join(", ")
-      }`,
-      params: rows.flatMap((o) => [
-        o.orderNo,
-        o.userId,
-        o.showId,
-        o.sessionId,
-        o.ticketId,
-        o.quantity,
-        o.price,
-        o.totalAmount,
-        o.hourly?.basePrice ?? null,
-        o.hourly?.nightSurcharge ?? null,
-        o.hourly?.start ?? null,
-        o.hourly?.end ?? null,
-        o.hourly?.hours ?? null,
-        o.expireAt,
-        o.contactPhone,
-        o.remark,
-        o.idempotencyKey,
-        o.createdAt,
-      ]),
+      sql: `${INSERT_ORDERS} VALUES ${rows.map(() => ORDER_VALUES).join(", ")}`,
+      params: rows.flatMap(orderValues),
     },
     {
       sql:
