@@ -15,6 +15,7 @@ import {
 } from "#lib/orders/statements.ts";
 import { cpuSeconds, round, Tally } from "../stats.ts";
 import type { SqlJob } from "./flashsale_sql.ts";
+import { oneTicketOrder } from "./one_ticket_order.ts";
 
 export interface BatchSqlJob extends SqlJob {
   /** Orders per transaction. */
@@ -26,7 +27,6 @@ const db = createDb({ url: job.databaseUrl, poolSize: job.poolSize });
 
 const perOrder = new Tally();
 const perBatch = new Tally();
-const payPeriodMs = 900_000;
 let serial = 0;
 const stamp = String(Date.now()).slice(-9);
 
@@ -42,28 +42,8 @@ function takeBuyer(): number | undefined {
   return job.userIds[nextBuyer++];
 }
 
-function orderOf(userId: number, now: number): NewOrderRow {
-  return {
-    // 23 digits like the service's; unique within the run.
-    orderNo: `9${stamp}${String(++serial).padStart(13, "0")}`,
-    userId,
-    showId: job.showId,
-    sessionId: job.sessionId,
-    ticketId: job.ticketId,
-    quantity: 1,
-    price: job.price,
-    totalAmount: job.price,
-    expireAt: new Date(now + payPeriodMs),
-    contactPhone: null,
-    remark: null,
-    idempotencyKey: crypto.randomUUID(),
-    createdAt: new Date(now),
-    items: [{ seatId: null, seatInfo: null, price: job.price, quantity: 1 }],
-    slots: [],
-    stockQuantity: 1,
-    limitCount: job.limit,
-  };
-}
+/** 23 digits like the service's order numbers; unique within the run. */
+const orderNoOf = () => `9${stamp}${String(++serial).padStart(13, "0")}`;
 
 const cpu0 = cpuSeconds("self");
 const started = performance.now();
@@ -76,7 +56,7 @@ await Promise.all(
       const now = Date.now();
       const rows: NewOrderRow[] = [];
       for (let u; rows.length < job.batchSize && (u = takeBuyer()) !== undefined;) {
-        rows.push(orderOf(u, now));
+        rows.push(oneTicketOrder(job, u, orderNoOf(), now));
       }
       if (rows.length === 0) return;
       const t0 = performance.now();

@@ -11,6 +11,7 @@ import { createDb } from "#lib/platform/db.ts";
 import { isConstraintViolation, orderStatements } from "#lib/orders/statements.ts";
 import { nextOrderNo } from "#lib/orders/order_numbers.ts";
 import { cpuSeconds, round, Tally } from "../stats.ts";
+import { oneTicketOrder } from "./one_ticket_order.ts";
 
 export interface SqlJob {
   databaseUrl: string;
@@ -33,31 +34,12 @@ const job = JSON.parse(await new Response(Deno.stdin.readable).text()) as SqlJob
 const db = createDb({ url: job.databaseUrl, poolSize: job.poolSize });
 
 const tally = new Tally();
-const payPeriodMs = 900_000;
 
 /** One order of one ticket: true when placed, false when sold out. */
 async function placeOne(userId: number): Promise<boolean> {
   const now = Date.now();
   try {
-    await db.atomic(orderStatements({
-      orderNo: nextOrderNo(now),
-      userId,
-      showId: job.showId,
-      sessionId: job.sessionId,
-      ticketId: job.ticketId,
-      quantity: 1,
-      price: job.price,
-      totalAmount: job.price,
-      expireAt: new Date(now + payPeriodMs),
-      contactPhone: null,
-      remark: null,
-      idempotencyKey: crypto.randomUUID(),
-      createdAt: new Date(now),
-      items: [{ seatId: null, seatInfo: null, price: job.price, quantity: 1 }],
-      slots: [],
-      stockQuantity: 1,
-      limitCount: job.limit,
-    }));
+    await db.atomic(orderStatements(oneTicketOrder(job, userId, nextOrderNo(now), now)));
     return true;
   } catch (e) {
     if (isConstraintViolation(e)) return false;
