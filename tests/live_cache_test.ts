@@ -134,6 +134,42 @@ suite("layout cache: this process's writes re-read what they changed, no more", 
     });
     assert.deepEqual(reads, [1000]);
   });
+
+  await t.step(
+    "availableSeats, counted from the seats that changed, through holds and releases",
+    async () => {
+      // 998 free now (Alice holds the first two). Each write patches the cached rendering, whose
+      // count starts from the previous one's: it must stay the number of seats shown free.
+      const buyers = await env.users(4);
+      let expected = 998;
+      const check = async (token?: string) => {
+        const res = await env.call<Layout>("GET", path, token ? { token } : undefined);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const shownFree = res.body.data.seats.filter((s) => s.status === 1).length;
+        assert.equal(res.body.data.availableSeats, shownFree);
+        assert.equal(res.body.data.availableSeats, expected);
+      };
+      const write = async (route: "lock" | "release", token: string, seatIds: number[]) => {
+        const res = await env.call("POST", `/api/seat/${route}`, {
+          token,
+          body: { sessionId: sale.sessionId, seatIds },
+        });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        expected += route === "lock" ? -seatIds.length : seatIds.length;
+        await check();
+        await check(token); // the holder's own view is based on the shared one: the same count
+      };
+      for (const [i, b] of buyers.entries()) {
+        await write("lock", b.token, sale.seatIds.slice(100 + 10 * i, 103 + 10 * i));
+      }
+      await write("release", buyers[1].token, sale.seatIds.slice(110, 113));
+      await write("lock", buyers[0].token, sale.seatIds.slice(500, 502));
+      await write("release", buyers[0].token, sale.seatIds.slice(100, 103));
+      // And the count of a rendering made from scratch.
+      noteSlotWrite(env.ctx, sale.sessionId, { session: true });
+      await check();
+    },
+  );
 }, { LAYOUT_CACHE_MS: "60000" }); // a slow machine must not see an entry lapse mid-step
 
 suite("layout cache: a hold that lapses is shown free, the rest as it was", async (t, env) => {
