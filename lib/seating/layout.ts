@@ -95,13 +95,15 @@ const COMMA = encoder.encode(",");
 const TAIL = encoder.encode("]}");
 
 /**
- * A layout rendered: each seat's JSON, per block of BLOCK seats (a rendering based on this one
- * copies only the blocks it changes: no array as long as the area is made per rendering), and
- * the UTF-8 of each block.
+ * A layout rendered: each seat's JSON as UTF-8, per block of BLOCK seats (a rendering based on
+ * this one copies only the blocks it changes: no array as long as the area is made per
+ * rendering), and each block's seats joined. A seat changed is encoded alone; its block is then
+ * copied together from bytes, not joined and encoded again as text (which was most of the
+ * layout's cost under a hold storm).
  */
 export interface Rendering {
   states: SlotState[];
-  parts: string[][];
+  parts: Uint8Array[][];
   blocks: Uint8Array[];
   /**
    * When the first hold shown lapses (the seat is free then, and its part changes: a rendering
@@ -150,7 +152,7 @@ function render(
 ): { json: Uint8Array[]; rendering: Rendering } {
   const { prefixes, free, sellable } = staticParts(area, seats);
   const zone = serviceTimeZone();
-  const part = (i: number): string => {
+  const part = (i: number): Uint8Array => {
     let st = states[i];
     // A hold that lapsed since the state was read is free now.
     if (lapsed(st, now)) st = FREE_STATE;
@@ -158,11 +160,13 @@ function render(
     const held = st.state === "held";
     const expire = held && st.expireAt ? `"${timeText(st.expireAt, zone)}"` : "null";
     const mine = held && callerId !== undefined && st.holder === callerId;
-    return `${prefixes[i]}"status":${STATUS_CODE[st.state]},"lockStatus":${
-      LOCK_CODE[st.state]
-    },"lockExpireTime":${expire},"lockedByCurrentUser":${mine}}`;
+    return encoder.encode(
+      `${prefixes[i]}"status":${STATUS_CODE[st.state]},"lockStatus":${
+        LOCK_CODE[st.state]
+      },"lockExpireTime":${expire},"lockedByCurrentUser":${mine}}`,
+    );
   };
-  let parts: string[][];
+  let parts: Uint8Array[][];
   let blocks: Uint8Array[];
   if (base) {
     parts = base.rendering.parts.slice();
@@ -176,16 +180,16 @@ function render(
       }
       parts[b][i - b * BLOCK] = part(i);
     }
-    for (const b of copied) blocks[b] = encoder.encode(parts[b].join(","));
+    for (const b of copied) blocks[b] = joinedWithCommas(parts[b]);
   } else {
     const count = Math.ceil(seats.length / BLOCK);
-    parts = new Array<string[]>(count);
+    parts = new Array<Uint8Array[]>(count);
     blocks = new Array<Uint8Array>(count);
     for (let b = 0; b < count; b++) {
-      const block: string[] = [];
+      const block: Uint8Array[] = [];
       for (let i = b * BLOCK; i < Math.min((b + 1) * BLOCK, seats.length); i++) block.push(part(i));
       parts[b] = block;
-      blocks[b] = encoder.encode(block.join(","));
+      blocks[b] = joinedWithCommas(block);
     }
   }
   const { available, lapsesAt } = base
@@ -203,6 +207,20 @@ function render(
   }
   json.push(TAIL);
   return { json, rendering: { states, parts, blocks, lapsesAt, available, at: now } };
+}
+
+/** The seats' JSON separated by commas, in one buffer. */
+function joinedWithCommas(parts: readonly Uint8Array[]): Uint8Array {
+  let length = parts.length - 1;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) out[at++] = 0x2c; // ","
+    out.set(parts[i], at);
+    at += parts[i].length;
+  }
+  return out;
 }
 
 /** Is the seat shown available at `now`: free, or held past its expiry. */
@@ -275,11 +293,11 @@ const FREE_STATE: SlotState = { state: "free", holder: null, expireAt: null };
 const STATUS_CODE = { disabled: 0, free: 1, held: 2, pending: 2, sold: 3 } as const;
 const LOCK_CODE = { disabled: 0, free: 0, held: 1, pending: 2, sold: 2 } as const;
 
-// The static JSON of each seat, and of each seat when free, and how many seats are not disabled,
-// computed once per cached seat list.
+// The static JSON of each seat, and of each seat when free (as UTF-8), and how many seats are not
+// disabled, computed once per cached seat list.
 const staticCache = new WeakMap<
   Seat[],
-  { prefixes: string[]; free: string[]; sellable: number }
+  { prefixes: string[]; free: Uint8Array[]; sellable: number }
 >();
 
 function staticParts(area: Area, seats: Seat[]) {
@@ -289,9 +307,18 @@ function staticParts(area: Area, seats: Seat[]) {
       `{"id":${s.id},"seatCode":${JSON.stringify(s.seatCode)},"rowNum":${s.rowNum},` +
       `"seatNum":${s.seatNum},"xCoordinate":${s.x},"yCoordinate":${s.y},"price":${area.price},`
     );
-    const free = prefixes.map((p) =>
+    // Every seat's free JSON in one buffer, each seat a view of it: no allocation per seat.
+    const texts = prefixes.map((p) =>
       `${p}"status":1,"lockStatus":0,"lockExpireTime":null,"lockedByCurrentUser":false}`
     );
+    const all = encoder.encode(texts.join(""));
+    const free: Uint8Array[] = [];
+    let at = 0;
+    for (const text of texts) {
+      const length = encoder.encode(text).length;
+      free.push(all.subarray(at, at + length));
+      at += length;
+    }
     parts = { prefixes, free, sellable: seats.filter((s) => !s.disabled).length };
     staticCache.set(seats, parts);
   }
