@@ -42,6 +42,12 @@ async function ordersOf(env: TestEnv, sale: Sale) {
   );
 }
 
+/** The tier's locked count in Redis (readable while MySQL is not). */
+async function redisLocked(env: TestEnv, sale: Sale): Promise<number> {
+  const key = env.ctx.keys.tier(sale.sessionId, sale.ticketId);
+  return Number(await env.ctx.redis.send(["HGET", key, "locked"], key));
+}
+
 async function reservationHeld(env: TestEnv, sale: Sale, orderNo: string): Promise<boolean> {
   const key = env.ctx.keys.reservations(sale.sessionId);
   return Number(await env.ctx.redis.send(["HEXISTS", key, orderNo], key)) === 1;
@@ -214,7 +220,7 @@ for (const batch of ["false", "true"]) {
         );
         const e = env;
         const sale = await createSale(e, { stock: 10, limit: 4 });
-        const [a, b, c] = await e.users(3);
+        const [a, b, c, d] = await e.users(4);
         assert.equal((await create(e, sale, c)).status, 200, "state built, pool warm");
 
         await t.step("lost after the COMMIT reached the server: the order stands", async () => {
@@ -244,6 +250,30 @@ for (const batch of ["false", "true"]) {
           const report = await audit(e.ctx, { sessionIds: [sale.sessionId], graceMs: 0 });
           assert.ok(report.ok, JSON.stringify(report.violations, null, 2));
         });
+
+        // The background settling is the same code with and without batching: once is enough.
+        if (batch === "true") {
+          await t.step(
+            "lost, MariaDB then unreachable for 8 s: held meanwhile, released within about 2 s of its return",
+            async () => {
+              const outageMs = 8_000;
+              const before = await redisLocked(e, sale);
+              const cutAt = proxy.cutNext("INSERT INTO orders", "before", outageMs)
+                .then(() => Date.now());
+              const r = await create(e, sale, d);
+              assert.equal(r.status, 503, JSON.stringify(r.body));
+              // Unknown, and nobody can look: the reservation stays (its order may exist).
+              assert.equal(await redisLocked(e, sale), before + 1);
+              await eventually(async () => await redisLocked(e, sale) === before, outageMs + 8_000);
+              const after = Date.now() - await cutAt;
+              assert.ok(after >= outageMs, `released ${after} ms after the cut, while unreachable`);
+              // Lookups at most 2 s apart: waits doubling (0.5, 1, 2, 4, 8 s) looked next 15.5 s
+              // after the cut.
+              assert.ok(after < outageMs + 4_000, `released ${after} ms after the cut`);
+              assert.ok(!(await ordersOf(e, sale)).some((o) => o.user_id === d.id));
+            },
+          );
+        }
       } finally {
         await env?.close();
         await proxy.close();

@@ -5,7 +5,9 @@
  * - "after": the request reaches the server, the server's reply is dropped, and the connection
  *   is closed once the reply has come back (the server has executed everything, COMMIT
  *   included: it flushes a multi-statement's small replies at the end of the command).
- * In both cases the client sees the connection lost with no reply. Loopback only.
+ * In both cases the client sees the connection lost with no reply. A cut may also start an
+ * outage: every connection closed, and new ones closed at once, for a while (the database
+ * unreachable, as when it is down). Loopback only.
  */
 
 export type CutMoment = "before" | "after";
@@ -15,9 +17,10 @@ export interface CutProxy {
   url: string;
   /**
    * Arms the cut for the next client request whose bytes contain `marker`; resolves when that
-   * connection was cut.
+   * connection was cut. With `outageMs`, the database is unreachable from the cut on for that
+   * long.
    */
-  cutNext(marker: string, moment: CutMoment): Promise<void>;
+  cutNext(marker: string, moment: CutMoment, outageMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,6 +29,8 @@ export function cutProxy(serverUrl: string): CutProxy {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const open = new Set<Deno.Conn>();
   let armed: { marker: string; moment: CutMoment; done: () => void } | undefined;
+  /** Until when every connection is refused (Date.now() ms). */
+  let downUntil = 0;
 
   const closeQuietly = (c: Deno.Conn) => {
     open.delete(c);
@@ -59,7 +64,17 @@ export function cutProxy(serverUrl: string): CutProxy {
     closeQuietly(to);
   }
 
+  /** The database unreachable for `ms` from now: open connections closed, new ones refused. */
+  function outage(ms: number) {
+    downUntil = Date.now() + ms;
+    for (const c of [...open]) closeQuietly(c);
+  }
+
   async function serve(client: Deno.Conn) {
+    if (Date.now() < downUntil) {
+      closeQuietly(client);
+      return;
+    }
     let server: Deno.Conn;
     try {
       server = await Deno.connect({
@@ -108,8 +123,13 @@ export function cutProxy(serverUrl: string): CutProxy {
   const { port } = listener.addr as Deno.NetAddr;
   return {
     url: `mysql://root@127.0.0.1:${port}`,
-    cutNext(marker, moment) {
-      return new Promise<void>((done) => {
+    cutNext(marker, moment, outageMs) {
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          // Before anything else runs: the client's first look after the cut meets the outage.
+          if (outageMs) outage(outageMs);
+          resolve();
+        };
         armed = { marker, moment, done };
       });
     },
