@@ -73,12 +73,14 @@ export function writeOrder(ctx: AppContext, row: NewOrderRow): Promise<WriteOutc
   return committerOf(ctx).submit(row);
 }
 
-/**
- * Sends again a transaction InnoDB rolled back as a deadlock's victim (nothing of it committed),
- * at most DEADLOCK_RETRIES times; any other failure, or the last deadlock, is thrown.
- */
+/** Times a transaction that was a deadlock's victim is sent again. */
 const DEADLOCK_RETRIES = 2;
 
+/**
+ * Db.atomic, sending again a transaction InnoDB rolled back as a deadlock's victim (nothing of
+ * it committed), DEADLOCK_RETRIES times at most; any other failure, or the last deadlock, is
+ * thrown.
+ */
 async function atomicRetryingDeadlocks(
   ctx: AppContext,
   statements: Statement[],

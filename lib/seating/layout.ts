@@ -9,7 +9,7 @@
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { invalid } from "#lib/platform/errors.ts";
-import { JsonText } from "#lib/platform/json_text.ts";
+import { concat, JsonText } from "#lib/platform/json_text.ts";
 import { formatTime, serviceTimeZone } from "#lib/platform/time.ts";
 import { type Area, areaWithSeats, type Seat } from "./areas.ts";
 import { type Entry, liveEntry } from "./live_cache.ts";
@@ -226,18 +226,17 @@ function joinedWithCommas(parts: readonly Uint8Array[]): Uint8Array {
 /** Is the seat shown available at `now`: free, or held past its expiry. */
 const shownAvailable = (st: SlotState, now: number) => st.state === "free" || lapsed(st, now);
 
+/** When the hold the seat shows lapses; Infinity when it shows none. */
+const lapseOf = (st: SlotState, now: number) =>
+  st.state === "held" && (st.expireAt ?? 0) > now ? st.expireAt! : Infinity;
+
 /** The seats shown available, and when the first hold shown lapses: one pass over the area. */
 function countsOf(states: SlotState[], now: number): { available: number; lapsesAt: number } {
   let available = 0;
   let lapsesAt = Infinity;
-  for (let i = 0; i < states.length; i++) {
-    const st = states[i];
-    if (st.state === "free") available++;
-    else if (st.state === "held") {
-      const expireAt = st.expireAt ?? 0;
-      if (expireAt <= now) available++;
-      else lapsesAt = Math.min(lapsesAt, expireAt);
-    }
+  for (const st of states) {
+    if (shownAvailable(st, now)) available++;
+    else lapsesAt = Math.min(lapsesAt, lapseOf(st, now));
   }
   return { available, lapsesAt };
 }
@@ -265,9 +264,7 @@ function countsPatched(
     const st = states[i];
     available += Number(shownAvailable(st, now)) -
       Number(shownAvailable(before.states[i], before.at));
-    if (st.state === "held" && (st.expireAt ?? 0) > now) {
-      lapsesAt = Math.min(lapsesAt, st.expireAt!);
-    }
+    lapsesAt = Math.min(lapsesAt, lapseOf(st, now));
   }
   return { available, lapsesAt };
 }
@@ -311,14 +308,14 @@ function staticParts(area: Area, seats: Seat[]) {
     const texts = prefixes.map((p) =>
       `${p}"status":1,"lockStatus":0,"lockExpireTime":null,"lockedByCurrentUser":false}`
     );
-    const all = encoder.encode(texts.join(""));
-    const free: Uint8Array[] = [];
+    const encoded = texts.map((text) => encoder.encode(text));
+    const all = concat(encoded);
     let at = 0;
-    for (const text of texts) {
-      const length = encoder.encode(text).length;
-      free.push(all.subarray(at, at + length));
-      at += length;
-    }
+    const free = encoded.map((e) => {
+      const view = all.subarray(at, at + e.length);
+      at += e.length;
+      return view;
+    });
     parts = { prefixes, free, sellable: seats.filter((s) => !s.disabled).length };
     staticCache.set(seats, parts);
   }
