@@ -10,25 +10,25 @@
  * buyer got an answer, and the audit (with no grace at all) finds nothing.
  */
 import { createSale } from "../support/sale.ts";
-import type { ServerProcess } from "../support/process.ts";
 import { audit } from "#lib/ops/audit.ts";
 import {
   assertAudit,
-  bugsLogged,
   Checks,
   drill,
   drillEnv,
   fire,
-  FULL,
-  type Reply,
   request,
   size,
-  startServer,
   stopServer,
   summaryOf,
   Tally,
-  waitFor,
 } from "./_support.ts";
+import {
+  CrashingServer,
+  reconcileEverySecond,
+  reconcileUntilConsistent,
+  RetryingClient,
+} from "./_crashes.ts";
 
 const GRACE_SECONDS = 2;
 
@@ -40,75 +40,35 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
   const tally = new Tally();
   // A killed server may die holding a job's lease: a short lease lets the next run proceed soon.
   const serverVars = { RECONCILE_GRACE_SECONDS: String(GRACE_SECONDS), JOB_LEASE_SECONDS: "2" };
-  let server: ServerProcess | undefined;
+  let server: CrashingServer | undefined;
   try {
     const sale = await createSale(env, { stock: buyersN, limit: 4 });
     const buyers = await env.users(buyersN);
-    server = await startServer(env, serverVars);
+    const live = server = await CrashingServer.start(env, serverVars);
 
     const created = new Map<number, string>();
     const paid = new Set<number>();
     const cancelled = new Set<number>();
-    const unanswered: string[] = [];
+    const client = new RetryingClient();
     let finished = 0;
-    let killed = 0;
     let stopped = false;
-    const bugs: string[] = [];
-
-    /** Sends until an answer that is not "try again"; undefined when none came in time. */
-    const until = async (
-      what: string,
-      send: () => Promise<Reply>,
-    ): Promise<Reply | undefined> => {
-      const deadline = Date.now() + (FULL ? 120_000 : 60_000);
-      while (Date.now() < deadline) {
-        let r: Reply | undefined;
-        try {
-          r = await send();
-        } catch {
-          r = undefined; // killed under the request, or not listening yet
-        }
-        const retry = !r || r.status === 503 || r.json?.error === "CONFLICT";
-        if (!retry) return r;
-        // A client backing off before its retry (the drill's load, not a synchronisation).
-        await new Promise((res) => setTimeout(res, 50 + Math.random() * 150));
-      }
-      unanswered.push(what);
-      return undefined;
-    };
+    const saleStopped = () => stopped || finished >= buyersN;
 
     await t.step(`${buyersN} buyers; the server is killed ${kills} times`, async () => {
-      const killer = (async () => {
-        while (killed < kills && finished < buyersN && !stopped) {
-          // Each crash lands at a random point of its own stretch of the sale (by progress, not
-          // by clock, so a fast machine cannot finish the sale before all crashes happened).
-          const at = Math.floor(buyersN * (killed + 0.3 + Math.random() * 0.6) / (kills + 1));
-          while (finished < at && !stopped) await new Promise((res) => setTimeout(res, 10));
-          if (finished >= buyersN || stopped) break;
-          const victim = server!;
-          victim.signal("SIGKILL");
-          await victim.exited;
-          bugs.push(...bugsLogged(victim));
-          killed++;
-          server = await startServer(env, serverVars);
-        }
-      })();
-      // The reconcile job's cron, sped up: a run every second while the sale goes on.
-      const janitor = (async () => {
-        while (finished < buyersN && !stopped) {
-          await request(server!.url, "POST", "/api/admin/jobs/reconcile/run", {
-            token: sale.adminToken,
-          }).catch(() => undefined);
-          await new Promise((res) => setTimeout(res, 1000));
-        }
-      })();
+      const killer = live.crashDuring({
+        kills,
+        total: buyersN,
+        progress: () => finished,
+        stopped: saleStopped,
+      });
+      const janitor = reconcileEverySecond(live, sale.adminToken, saleStopped);
       const selling = fire(buyersN, 48, async (i) => {
         const buyer = buyers[i];
         try {
-          const r = await until(
+          const r = await client.send(
             `create of buyer ${buyer.id}`,
             () =>
-              request(server!.url, "POST", "/api/order/create", {
+              request(live.url, "POST", "/api/order/create", {
                 token: buyer.token,
                 body: { ticketId: sale.ticketId, quantity: 1 },
                 headers: { "idempotency-key": `crash-${buyer.id}` },
@@ -119,10 +79,10 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
           const orderNo = String(r.json!.data);
           created.set(buyer.id, orderNo);
           if (i % 2 === 0) {
-            const p = await until(
+            const p = await client.send(
               `pay of buyer ${buyer.id}`,
               () =>
-                request(server!.url, "POST", `/api/order/pay/${orderNo}`, {
+                request(live.url, "POST", `/api/order/pay/${orderNo}`, {
                   token: buyer.token,
                   body: { payType: 1 },
                 }, tally),
@@ -131,10 +91,10 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
             checks.equal(p.status, 200, `pay of buyer ${buyer.id}: ${p.text}`);
             paid.add(buyer.id);
           } else if (i % 4 === 1) {
-            const c = await until(
+            const c = await client.send(
               `cancel of buyer ${buyer.id}`,
               () =>
-                request(server!.url, "PUT", `/api/order/cancel/${orderNo}`, {
+                request(live.url, "PUT", `/api/order/cancel/${orderNo}`, {
                   token: buyer.token,
                 }, tally),
             );
@@ -155,8 +115,8 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
     });
 
     await t.step("every buyer was answered; every 2xx create has its order", async () => {
-      checks.equal(unanswered, [], "requests that never got an answer");
-      checks.equal(killed, kills, "the server was killed as many times as planned");
+      checks.equal(client.unanswered, [], "requests that never got an answer");
+      checks.equal(live.kills, kills, "the server was killed as many times as planned");
       checks.equal(tally.byStatus.get(500) ?? 0, 0, "no 500");
       const rows = await env.ctx.db.rows<{ order_no: string; user_id: number; status: number }>(
         "SELECT order_no, user_id, status FROM orders WHERE ticket_id = ?",
@@ -178,32 +138,14 @@ drill("3: service SIGKILLed mid-sale, restarted", { short: true }, async (t, sto
         `drill 3: before reconcile ${before.violations.length} violations ` +
           `(${[...new Set(before.violations.map((v) => v.check.slice(0, 2)))].join(" ")})`,
       );
-      const started = Date.now();
-      let last = "";
-      await waitFor(
-        "reconcile to repair what the crashes left",
-        async () => {
-          const run = await request(server!.url, "POST", "/api/admin/jobs/reconcile/run", {
-            token: sale.adminToken,
-          });
-          const r = await audit(env.ctx, { sessionIds: [sale.sessionId], graceMs: 0 });
-          last = `reconcile: ${run.text.slice(0, 1500)}\naudit: ${
-            JSON.stringify(r.violations.slice(0, 5))
-          }`;
-          return run.status === 200 && r.ok ? true : undefined;
-        },
-        GRACE_SECONDS * 1000 + 15_000,
-        250,
-      ).catch((e) => {
-        throw new Error(`${e.message}\n${last}`);
-      });
-      console.log(`drill 3: consistent again ${Date.now() - started} ms after the sale`);
-      checks.equal([...bugs, ...bugsLogged(server!)], [], "unhandled errors in the server logs");
+      const ms = await reconcileUntilConsistent(env, live, sale, GRACE_SECONDS);
+      console.log(`drill 3: consistent again ${ms} ms after the sale`);
+      checks.equal(live.allBugs(), [], "unhandled errors in the server logs");
       const report = await assertAudit(env, [sale.sessionId]);
       checks.passed += report.checks.length;
     });
   } finally {
-    await stopServer(server);
+    await stopServer(server?.current);
     await env.close().catch(() => {});
   }
   return summaryOf("3 service SIGKILLed", tally, checks);

@@ -11,25 +11,24 @@
  * the buyers' orders, and the audit (no grace) finds nothing.
  */
 import { createSale } from "../support/sale.ts";
-import type { ServerProcess } from "../support/process.ts";
-import { audit } from "#lib/ops/audit.ts";
 import {
   assertAudit,
-  bugsLogged,
   Checks,
   drill,
   drillEnv,
   fire,
-  FULL,
-  type Reply,
   request,
   size,
-  startServer,
   stopServer,
   summaryOf,
   Tally,
-  waitFor,
 } from "./_support.ts";
+import {
+  CrashingServer,
+  reconcileEverySecond,
+  reconcileUntilConsistent,
+  RetryingClient,
+} from "./_crashes.ts";
 
 const GRACE_SECONDS = 2;
 
@@ -49,66 +48,33 @@ drill("7: service SIGKILLed with group commits in flight", { short: true }, asyn
     // finds some queued and some sent.
     ORDER_BATCH_WAIT_MS: "20",
   };
-  let server: ServerProcess | undefined;
+  let server: CrashingServer | undefined;
   try {
     const sale = await createSale(env, { stock, limit: 4 });
     const buyers = await env.users(buyersN);
-    server = await startServer(env, serverVars);
+    const live = server = await CrashingServer.start(env, serverVars);
 
     const created = new Map<number, string>();
     const refused = new Map<number, string>();
-    const unanswered: string[] = [];
-    const bugs: string[] = [];
+    const client = new RetryingClient();
     let finished = 0;
-    let killed = 0;
     let stopped = false;
 
-    const until = async (what: string, send: () => Promise<Reply>) => {
-      const deadline = Date.now() + (FULL ? 120_000 : 60_000);
-      while (Date.now() < deadline) {
-        let r: Reply | undefined;
-        try {
-          r = await send();
-        } catch {
-          r = undefined; // killed under the request, or not listening yet
-        }
-        if (r && r.status !== 503 && r.json?.error !== "CONFLICT") return r;
-        // A client backing off before its retry (the drill's load, not a synchronisation).
-        await new Promise((res) => setTimeout(res, 50 + Math.random() * 150));
-      }
-      unanswered.push(what);
-      return undefined;
-    };
-
     await t.step(`${buyersN} buyers, ${stock} tickets; killed ${kills} times`, async () => {
-      const killer = (async () => {
-        while (killed < kills && !stopped) {
-          const at = Math.floor(buyersN * (killed + 0.3 + Math.random() * 0.5) / (kills + 1));
-          while (finished < at && !stopped) await new Promise((res) => setTimeout(res, 5));
-          if (stopped) break;
-          const victim = server!;
-          victim.signal("SIGKILL");
-          await victim.exited;
-          bugs.push(...bugsLogged(victim));
-          killed++;
-          server = await startServer(env, serverVars);
-        }
-      })();
-      const janitor = (async () => {
-        while (!stopped) {
-          await request(server!.url, "POST", "/api/admin/jobs/reconcile/run", {
-            token: sale.adminToken,
-          }).catch(() => undefined);
-          await new Promise((res) => setTimeout(res, 1000));
-        }
-      })();
+      const killer = live.crashDuring({
+        kills,
+        total: buyersN,
+        progress: () => finished,
+        stopped: () => stopped,
+      });
+      const janitor = reconcileEverySecond(live, sale.adminToken, () => stopped);
       const selling = fire(buyersN, 64, async (i) => {
         const buyer = buyers[i];
         try {
-          const r = await until(
+          const r = await client.send(
             `create of buyer ${buyer.id}`,
             () =>
-              request(server!.url, "POST", "/api/order/create", {
+              request(live.url, "POST", "/api/order/create", {
                 token: buyer.token,
                 body: { ticketId: sale.ticketId, quantity: 1 },
                 headers: { "idempotency-key": `batch-kill-${buyer.id}` },
@@ -129,8 +95,8 @@ drill("7: service SIGKILLed with group commits in flight", { short: true }, asyn
     });
 
     await t.step("every acknowledged order is in MySQL; no oversell", async () => {
-      checks.equal(unanswered, [], "requests that never got an answer");
-      checks.equal(killed, kills, "the server was killed as many times as planned");
+      checks.equal(client.unanswered, [], "requests that never got an answer");
+      checks.equal(live.kills, kills, "the server was killed as many times as planned");
       checks.equal(tally.byStatus.get(500) ?? 0, 0, "no 500");
       checks.equal(
         [...new Set(refused.values())].filter((code) => code !== "SOLD_OUT"),
@@ -157,28 +123,13 @@ drill("7: service SIGKILLed with group commits in flight", { short: true }, asyn
     });
 
     await t.step("reconcile releases what the killed batches left", async () => {
-      let last = "";
-      await waitFor(
-        "reconcile to repair what the kills left",
-        async () => {
-          const run = await request(server!.url, "POST", "/api/admin/jobs/reconcile/run", {
-            token: sale.adminToken,
-          });
-          const r = await audit(env.ctx, { sessionIds: [sale.sessionId], graceMs: 0 });
-          last = JSON.stringify(r.violations.slice(0, 5));
-          return run.status === 200 && r.ok ? true : undefined;
-        },
-        GRACE_SECONDS * 1000 + 15_000,
-        250,
-      ).catch((e) => {
-        throw new Error(`${e.message}\n${last}`);
-      });
-      checks.equal([...bugs, ...bugsLogged(server!)], [], "unhandled errors in the server logs");
+      await reconcileUntilConsistent(env, live, sale, GRACE_SECONDS);
+      checks.equal(live.allBugs(), [], "unhandled errors in the server logs");
       const report = await assertAudit(env, [sale.sessionId]);
       checks.passed += report.checks.length;
     });
   } finally {
-    await stopServer(server);
+    await stopServer(server?.current);
     await env.close().catch(() => {});
   }
   return summaryOf("7 SIGKILL, batches in flight", tally, checks);
