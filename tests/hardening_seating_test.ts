@@ -20,6 +20,7 @@ import { dropDatabase, suite, type TestEnv, testStores, uniqueName } from "./sup
 import { spawnServer } from "./support/process.ts";
 import { createSale, http, stockOf } from "./support/sale.ts";
 import { createSeatedSale } from "./support/seating.ts";
+import { createCafeAreas, type CreateVia } from "./support/cafe.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -34,53 +35,17 @@ type Call = (
 ) => Promise<{ status: number; body: { data: unknown; message: string } }>;
 
 /** An internet café (show type 6) on sale for a month, with areas of the given sizes. */
-async function createCafe(call: Call, token: string, areas: [number, number][]) {
-  const ok = async (path: string, body: unknown) => {
+function createCafe(call: Call, token: string, areas: [number, number][]) {
+  const create: CreateVia = async (path, body) => {
     const res = await call("POST", path, token, body);
     assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
     return (res.body.data as { id: number }).id;
   };
-  const start = `${day(-1)} 00:00:00`;
-  const end = `${day(30)} 00:00:00`;
-  const showId = await ok("/api/show", {
-    name: "Café",
-    type: 6,
-    venue: "Café",
-    city: "杭州",
-    startTime: start,
-    endTime: end,
-  });
-  const sessionId = await ok(`/api/show/${showId}/sessions`, {
-    name: "All day",
-    startTime: start,
-    endTime: end,
-    saleStartTime: start,
-    saleEndTime: end,
-  });
-  const areaIds: number[] = [];
-  for (const [i, [rows, cols]] of areas.entries()) {
-    const ticketId = await ok("/api/ticket", {
-      showId,
-      sessionId,
-      name: `Hall ${i}`,
-      price: 10,
-      totalStock: 0,
-      limitCount: 10,
-    });
-    areaIds.push(
-      await ok("/api/seat/areas", {
-        showId,
-        sessionId,
-        ticketId,
-        name: `Hall ${i}`,
-        rows,
-        cols,
-        price: 10,
-        nightPrice: 13,
-      }),
-    );
-  }
-  return { showId, sessionId, areaIds };
+  return createCafeAreas(
+    create,
+    areas.map(([rows, cols], i) => ({ name: `Hall ${i}`, rows, cols })),
+    { price: 10, nightPrice: 13, date: day },
+  );
 }
 
 const envCall = (env: TestEnv): Call => async (method, path, token, body) => {
