@@ -8,10 +8,7 @@
  * touches anyone else's. Not part of `deno task test` (it takes a few minutes). Arguments after
  * `--` go to `deno test`.
  */
-import { summaryTable } from "./summary_table.ts";
-const deno = Deno.execPath();
-const testArgs = Deno.args.filter((a) => a !== "--");
-const summary = await Deno.makeTempFile({ prefix: "bo-cluster-", suffix: ".jsonl" });
+import { runWithSummary, summaryTable } from "./summary_runs.ts";
 const PHASES = [
   "slot spread",
   "flash sale, Redis master killed",
@@ -39,17 +36,11 @@ interface Extra {
   value: Record<string, unknown>;
 }
 
-let code = 1;
-let lines: (Row | Extra)[] = [];
-try {
-  ({ code } = await new Deno.Command(deno, {
-    args: ["test", "-A", "--unstable-cron", ...testArgs, "tests/cluster/"],
-    env: { CLUSTER_FULL: "1", CLUSTER_SUMMARY: summary },
-  }).spawn().status);
-  lines = (await Deno.readTextFile(summary)).split("\n").filter(Boolean).map((l) => JSON.parse(l));
-} finally {
-  await Deno.remove(summary).catch(() => {});
-}
+const { code, lines } = await runWithSummary<Row | Extra>(
+  "tests/cluster/",
+  { CLUSTER_FULL: "1" },
+  "CLUSTER_SUMMARY",
+);
 const rows = lines.filter((l): l is Row => "phase" in l);
 const extra = (name: string) => lines.find((l): l is Extra => "extra" in l && l.extra === name);
 

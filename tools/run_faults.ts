@@ -7,10 +7,7 @@
  * never touches anyone else's. Arguments after `--` go to `deno test`
  * (`deno task test:faults -- --filter "drill 3"`). FAULTS_SEED replays drill 5's stream.
  */
-import { summaryTable } from "./summary_table.ts";
-const deno = Deno.execPath();
-const testArgs = Deno.args.filter((a) => a !== "--");
-const summary = await Deno.makeTempFile({ prefix: "bo-faults-", suffix: ".jsonl" });
+import { runWithSummary, summaryTable } from "./summary_runs.ts";
 const DRILLS = [
   "1 Redis wiped mid-sale",
   "2 MariaDB down 10 s",
@@ -33,17 +30,11 @@ interface Row {
   seconds: number;
 }
 
-let code = 1;
-let rows: Row[] = [];
-try {
-  ({ code } = await new Deno.Command(deno, {
-    args: ["test", "-A", "--unstable-cron", ...testArgs, "tests/faults/"],
-    env: { FAULTS_FULL: "1", FAULTS_SUMMARY: summary },
-  }).spawn().status);
-  rows = (await Deno.readTextFile(summary)).split("\n").filter(Boolean).map((l) => JSON.parse(l));
-} finally {
-  await Deno.remove(summary).catch(() => {});
-}
+const { code, lines: rows } = await runWithSummary<Row>(
+  "tests/faults/",
+  { FAULTS_FULL: "1" },
+  "FAULTS_SUMMARY",
+);
 
 const header = [
   "drill",
@@ -57,7 +48,7 @@ const header = [
   "seconds",
 ];
 const table: string[][] = [];
-const filter = testArgs.includes("--filter");
+const filter = Deno.args.includes("--filter");
 for (const name of DRILLS) {
   const r = rows.find((x) => x.drill === name);
   if (!r) {
