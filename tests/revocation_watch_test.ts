@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { closeContext, createContext, revocationsWatched } from "#lib/boot.ts";
-import { verifyToken } from "#lib/accounts/tokens.ts";
+import { issueToken, verifyToken } from "#lib/accounts/tokens.ts";
 import type { AppContext } from "#lib/platform/context.ts";
 import type { SqlValue } from "#lib/platform/db.ts";
 import { createLogger } from "#lib/platform/log.ts";
@@ -146,6 +146,39 @@ suite("revocations: remembered per process, announced to every process", async (
         await closeContext(fresh);
       }
     });
+    await t.step(
+      "a token's first use asks MySQL nothing: issuing it loaded the revocations",
+      async () => {
+        const [buyer] = await env.users(1);
+        assert.equal(
+          (await env.call("POST", "/api/user/logout", { token: buyer.token })).status,
+          200,
+        );
+        // Redis lost its memory, then the buyer logs in again on a process new to it.
+        await env.ctx.redis.deleteByPrefix(env.config.redisPrefix);
+        const fresh = await createContext(env.config, {
+          databaseUrl: env.databaseUrl,
+          redisUrl: env.redisUrl,
+          log: createLogger("error"),
+        });
+        try {
+          let loads = 0;
+          const rows = fresh.db.rows.bind(fresh.db);
+          fresh.db.rows = ((sql: string, params?: SqlValue[]) => {
+            if (/FROM token_revocations/.test(sql)) loads++;
+            return rows(sql, params);
+          }) as typeof fresh.db.rows;
+          const { token } = await issueToken(fresh, { id: buyer.id, role: "user" });
+          assert.equal(loads, 1, "issuing the token loads its user's revocations");
+          await verifyToken(fresh, token);
+          // The logged-out token is refused from what issuing loaded, not from a query of its own.
+          await assert.rejects(verifyToken(fresh, buyer.token), /token revoked/);
+          assert.equal(loads, 1, "no query at the tokens' first use");
+        } finally {
+          await closeContext(fresh);
+        }
+      },
+    );
   } finally {
     await closeContext(other);
   }
