@@ -10,7 +10,7 @@ import type { AppContext } from "#lib/platform/context.ts";
 import type { SqlValue } from "#lib/platform/db.ts";
 import { createLogger } from "#lib/platform/log.ts";
 import type { Redis } from "#lib/platform/redis.ts";
-import { suite } from "./support/env.ts";
+import { suite, type TestEnv } from "./support/env.ts";
 
 /** Counts the commands a context sends to Redis. */
 function countCommands(ctx: AppContext): { count: () => number } {
@@ -29,6 +29,33 @@ async function until(ok: () => boolean, what: string): Promise<void> {
   while (!ok()) {
     if (Date.now() > deadline) throw new Error(`not within 5 s: ${what}`);
     await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
+/**
+ * Redis loses its memory; `run` then gets a process new to it, whose queries of
+ * token_revocations are counted.
+ */
+async function afterRedisWipe(
+  env: TestEnv,
+  run: (fresh: AppContext, loads: () => number) => Promise<void>,
+): Promise<void> {
+  await env.ctx.redis.deleteByPrefix(env.config.redisPrefix);
+  const fresh = await createContext(env.config, {
+    databaseUrl: env.databaseUrl,
+    redisUrl: env.redisUrl,
+    log: createLogger("error"),
+  });
+  try {
+    let loads = 0;
+    const rows = fresh.db.rows.bind(fresh.db);
+    fresh.db.rows = ((sql: string, params?: SqlValue[]) => {
+      if (/FROM token_revocations/.test(sql)) loads++;
+      return rows(sql, params);
+    }) as typeof fresh.db.rows;
+    await run(fresh, () => loads);
+  } finally {
+    await closeContext(fresh);
   }
 }
 
@@ -124,27 +151,13 @@ suite("revocations: remembered per process, announced to every process", async (
         200,
       );
       // Redis lost its memory: every buyer's revocations must come back from MySQL first.
-      await env.ctx.redis.deleteByPrefix(env.config.redisPrefix);
-      const fresh = await createContext(env.config, {
-        databaseUrl: env.databaseUrl,
-        redisUrl: env.redisUrl,
-        log: createLogger("error"),
-      });
-      try {
-        let loads = 0;
-        const rows = fresh.db.rows.bind(fresh.db);
-        fresh.db.rows = ((sql: string, params?: SqlValue[]) => {
-          if (/FROM token_revocations/.test(sql)) loads++;
-          return rows(sql, params);
-        }) as typeof fresh.db.rows;
+      await afterRedisWipe(env, async (fresh, loads) => {
         const checks = await Promise.allSettled(buyers.map((b) => verifyToken(fresh, b.token)));
-        assert.equal(loads, 1, "one query for the 30 buyers");
+        assert.equal(loads(), 1, "one query for the 30 buyers");
         assert.equal(checks[0].status, "rejected");
         assert.match(String((checks[0] as PromiseRejectedResult).reason), /token revoked/);
         for (const c of checks.slice(1)) assert.equal(c.status, "fulfilled");
-      } finally {
-        await closeContext(fresh);
-      }
+      });
     });
     await t.step(
       "a token's first use asks MySQL nothing: issuing it loaded the revocations",
@@ -155,28 +168,14 @@ suite("revocations: remembered per process, announced to every process", async (
           200,
         );
         // Redis lost its memory, then the buyer logs in again on a process new to it.
-        await env.ctx.redis.deleteByPrefix(env.config.redisPrefix);
-        const fresh = await createContext(env.config, {
-          databaseUrl: env.databaseUrl,
-          redisUrl: env.redisUrl,
-          log: createLogger("error"),
-        });
-        try {
-          let loads = 0;
-          const rows = fresh.db.rows.bind(fresh.db);
-          fresh.db.rows = ((sql: string, params?: SqlValue[]) => {
-            if (/FROM token_revocations/.test(sql)) loads++;
-            return rows(sql, params);
-          }) as typeof fresh.db.rows;
+        await afterRedisWipe(env, async (fresh, loads) => {
           const { token } = await issueToken(fresh, { id: buyer.id, role: "user" });
-          assert.equal(loads, 1, "issuing the token loads its user's revocations");
+          assert.equal(loads(), 1, "issuing the token loads its user's revocations");
           await verifyToken(fresh, token);
           // The logged-out token is refused from what issuing loaded, not from a query of its own.
           await assert.rejects(verifyToken(fresh, buyer.token), /token revoked/);
-          assert.equal(loads, 1, "no query at the tokens' first use");
-        } finally {
-          await closeContext(fresh);
-        }
+          assert.equal(loads(), 1, "no query at the tokens' first use");
+        });
       },
     );
   } finally {
