@@ -31,53 +31,31 @@ function envelopeOf(data: unknown, timeZone: string): string {
   return stringify({ code: 200, message: "success", data: data ?? null, success: true }, timeZone);
 }
 
-const encoded = new WeakMap<JsonText, Uint8Array<ArrayBuffer>>();
-
 /**
  * The success envelope around pre-rendered data, as UTF-8 bytes, encoded once per JsonText: a
  * reply a handler serves again and again (a cached seat layout) costs no encoding after the
  * first time.
  */
 export function successBytes(data: JsonText): Uint8Array<ArrayBuffer> {
-  let bytes = encoded.get(data);
-  if (!bytes) {
-    // The data's own bytes between the envelope's: no text of the whole reply is made.
-    bytes = concat(data.chunks, SUCCESS_HEAD, SUCCESS_TAIL);
-    encoded.set(data, bytes);
-  }
-  return bytes;
+  // The data's own bytes between the envelope's: no text of the whole reply is made.
+  return data.derived.envelope ??= concat(data.chunks, SUCCESS_HEAD, SUCCESS_TAIL);
 }
 
 const SUCCESS_HEAD = new TextEncoder().encode(`{"code":200,"message":"success","data":`);
 const SUCCESS_TAIL = new TextEncoder().encode(`,"success":true}`);
 
-const compressed = new WeakMap<JsonText, Uint8Array<ArrayBuffer>>();
-
 /** successBytes gzipped, once per JsonText (a 178 kB layout of 1,000 seats is about 10 kB). */
 export function successGzip(data: JsonText): Uint8Array<ArrayBuffer> {
-  let bytes = compressed.get(data);
-  if (!bytes) {
-    const z = gzipSync(successBytes(data), { level: 4 });
-    compressed.set(
-      data,
-      bytes = new Uint8Array(z.buffer, z.byteOffset, z.byteLength) as Uint8Array<ArrayBuffer>,
-    );
-  }
-  return bytes;
+  // A copy of its own size: gzipSync's output may be a view of a larger buffer.
+  return data.derived.gzip ??= new Uint8Array(gzipSync(successBytes(data), { level: 4 }));
 }
-
-const deflated = new WeakMap<JsonText, Uint8Array<ArrayBuffer>>();
 
 /**
  * successBytes in the zlib format, compressed chunk by chunk (piecewise_deflate.ts), once per
  * JsonText: for data in chunks that change a few at a time (a seat layout under holds).
  */
 export function successDeflate(data: JsonText): Uint8Array<ArrayBuffer> {
-  let bytes = deflated.get(data);
-  if (!bytes) {
-    deflated.set(data, bytes = deflatePieces([SUCCESS_HEAD, ...data.chunks, SUCCESS_TAIL]));
-  }
-  return bytes;
+  return data.derived.deflate ??= deflatePieces([SUCCESS_HEAD, ...data.chunks, SUCCESS_TAIL]);
 }
 
 /** Does an Accept-Encoding header take gzip (and not refuse it with q=0)? */

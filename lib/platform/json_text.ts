@@ -13,6 +13,17 @@ export class JsonText {
   #text?: string;
   #bytes?: Uint8Array<ArrayBuffer>;
   #chunks?: readonly Uint8Array[];
+  /**
+   * The forms http/envelope.ts makes of this JSON (the reply's bytes, compressed or not), made
+   * once and kept with it, so that they go when it goes: a layout rendered for one buyer makes
+   * a 170 kB reply, and in a WeakMap keyed by the JsonText those could stay until V8's next
+   * full collection (see http/piecewise_deflate.ts).
+   */
+  readonly derived: {
+    envelope?: Uint8Array<ArrayBuffer>;
+    gzip?: Uint8Array<ArrayBuffer>;
+    deflate?: Uint8Array<ArrayBuffer>;
+  } = {};
 
   /**
    * `shared`: the same instance is served to many requests (a cached layout), so its bytes are

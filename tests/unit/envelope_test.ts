@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { errorBody, errorResponse, successBody } from "#http/envelope.ts";
+import { gunzipSync, inflateSync } from "node:zlib";
+import {
+  errorBody,
+  errorResponse,
+  successBody,
+  successBytes,
+  successDeflate,
+  successGzip,
+} from "#http/envelope.ts";
 import { AppError, invalid, notFound, unavailable } from "#lib/platform/errors.ts";
 import { JsonText } from "#lib/platform/json_text.ts";
 import { markShared } from "#lib/platform/shared_values.ts";
@@ -89,4 +97,37 @@ Deno.test("a shared value's envelope is written once; others every time", () => 
   successBody(fresh, "UTC");
   fresh.total = 2;
   assert.match(successBody(fresh, "UTC"), /"total":2/);
+});
+
+const encoder = new TextEncoder();
+
+Deno.test("envelope bytes: made once per JsonText, each compression its own size", () => {
+  const blocks = Array.from(
+    { length: 8 },
+    (_, b) =>
+      encoder.encode(Array.from({ length: 64 }, (_, i) => `{"id":${b * 64 + i}}`).join(",")),
+  );
+  const chunks = [
+    encoder.encode("["),
+    ...blocks.flatMap((b, i) => i ? [encoder.encode(","), b] : [b]),
+  ];
+  chunks.push(encoder.encode("]"));
+  const text = new JsonText(chunks, true);
+  const plain = successBytes(text);
+  assert.equal(JSON.parse(new TextDecoder().decode(plain)).data.length, 512);
+  assert.deepEqual(new Uint8Array(inflateSync(successDeflate(text))), plain);
+  assert.deepEqual(new Uint8Array(gunzipSync(successGzip(text))), plain);
+  // Asked again: the same bytes, not made again.
+  assert.equal(successBytes(text), plain);
+  assert.equal(successDeflate(text), successDeflate(text));
+  assert.equal(successGzip(text), successGzip(text));
+  // A compression kept for the JsonText's life holds its own bytes, not a view of node:zlib's
+  // larger output buffer.
+  for (const bytes of [successDeflate(text), successGzip(text)]) {
+    assert.equal(bytes.buffer.byteLength, bytes.length);
+  }
+  // Another JsonText of the same JSON: made for it.
+  const other = new JsonText(chunks, true);
+  assert.notEqual(successDeflate(other), successDeflate(text));
+  assert.deepEqual(successDeflate(other), successDeflate(text));
 });
