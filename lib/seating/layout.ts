@@ -9,7 +9,7 @@
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { invalid } from "#lib/platform/errors.ts";
-import { concat, JsonText } from "#lib/platform/json_text.ts";
+import { concat, type JsonChunk, JsonJoin, JsonText } from "#lib/platform/json_text.ts";
 import { formatTime, serviceTimeZone } from "#lib/platform/time.ts";
 import { type Area, areaWithSeats, type Seat } from "./areas.ts";
 import { type Entry, liveEntry } from "./live_cache.ts";
@@ -97,14 +97,14 @@ const TAIL = encoder.encode("]}");
 /**
  * A layout rendered: each seat's JSON as UTF-8, per block of BLOCK seats (a rendering based on
  * this one copies only the blocks it changes: no array as long as the area is made per
- * rendering), and each block's seats joined. A seat changed is encoded alone; its block is then
- * copied together from bytes, not joined and encoded again as text (which was most of the
- * layout's cost under a hold storm).
+ * rendering), and each block as its seats to be joined (JsonJoin: the reply and the compressor
+ * copy them, no joined copy is kept). A seat changed is encoded alone, not its block again as
+ * text (which was most of the layout's cost under a hold storm).
  */
 export interface Rendering {
   states: SlotState[];
   parts: Uint8Array[][];
-  blocks: Uint8Array[];
+  blocks: JsonJoin[];
   /**
    * When the first hold shown lapses (the seat is free then, and its part changes: a rendering
    * based on this one renders it again).
@@ -149,7 +149,7 @@ function render(
   callerId: number | undefined,
   now: number,
   base?: { rendering: Rendering; positions: number[] },
-): { json: Uint8Array[]; rendering: Rendering } {
+): { json: JsonChunk[]; rendering: Rendering } {
   const { prefixes, free, sellable } = staticParts(area, seats);
   const zone = serviceTimeZone();
   const part = (i: number): Uint8Array => {
@@ -167,7 +167,7 @@ function render(
     );
   };
   let parts: Uint8Array[][];
-  let blocks: Uint8Array[];
+  let blocks: JsonJoin[];
   if (base) {
     parts = base.rendering.parts.slice();
     blocks = base.rendering.blocks.slice();
@@ -180,16 +180,16 @@ function render(
       }
       parts[b][i - b * BLOCK] = part(i);
     }
-    for (const b of copied) blocks[b] = joinedWithCommas(parts[b]);
+    for (const b of copied) blocks[b] = new JsonJoin(parts[b]);
   } else {
     const count = Math.ceil(seats.length / BLOCK);
     parts = new Array<Uint8Array[]>(count);
-    blocks = new Array<Uint8Array>(count);
+    blocks = new Array<JsonJoin>(count);
     for (let b = 0; b < count; b++) {
       const block: Uint8Array[] = [];
       for (let i = b * BLOCK; i < Math.min((b + 1) * BLOCK, seats.length); i++) block.push(part(i));
       parts[b] = block;
-      blocks[b] = joinedWithCommas(block);
+      blocks[b] = new JsonJoin(block);
     }
   }
   const { available, lapsesAt } = base
@@ -200,27 +200,13 @@ function render(
       `"totalRows":${area.rows},"totalCols":${area.cols},` +
       `"totalSeats":${sellable},"availableSeats":${available},"seats":[`,
   );
-  const json: Uint8Array[] = [head];
+  const json: JsonChunk[] = [head];
   for (let b = 0; b < blocks.length; b++) {
     if (b > 0) json.push(COMMA);
     json.push(blocks[b]);
   }
   json.push(TAIL);
   return { json, rendering: { states, parts, blocks, lapsesAt, available, at: now } };
-}
-
-/** The seats' JSON separated by commas, in one buffer. */
-function joinedWithCommas(parts: readonly Uint8Array[]): Uint8Array {
-  let length = parts.length - 1;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (let i = 0; i < parts.length; i++) {
-    if (i > 0) out[at++] = 0x2c; // ","
-    out.set(parts[i], at);
-    at += parts[i].length;
-  }
-  return out;
 }
 
 /** Is the seat shown available at `now`: free, or held past its expiry. */
