@@ -95,15 +95,15 @@ const COMMA = encoder.encode(",");
 const TAIL = encoder.encode("]}");
 
 /**
- * A layout rendered: each seat's JSON as UTF-8, per block of BLOCK seats (a rendering based on
- * this one copies only the blocks it changes: no array as long as the area is made per
- * rendering), and each block as its seats to be joined (JsonJoin: the reply and the compressor
- * copy them, no joined copy is kept). A seat changed is encoded alone, not its block again as
- * text (which was most of the layout's cost under a hold storm).
+ * A layout rendered: each seat's JSON as UTF-8, in blocks of BLOCK seats to be joined (JsonJoin:
+ * the reply and the compressor copy the seats, no joined copy is kept). A rendering based on this
+ * one copies only the blocks it changes (no array as long as the area is made per rendering),
+ * and a seat changed is encoded alone, not its block again as text (which was most of the
+ * layout's cost under a hold storm).
  */
 export interface Rendering {
   states: SlotState[];
-  parts: Uint8Array[][];
+  /** The seats' JSON, BLOCK seats a block. */
   blocks: JsonJoin[];
   /**
    * When the first hold shown lapses (the seat is free then, and its part changes: a rendering
@@ -166,29 +166,24 @@ function render(
       },"lockExpireTime":${expire},"lockedByCurrentUser":${mine}}`,
     );
   };
-  let parts: Uint8Array[][];
   let blocks: JsonJoin[];
   if (base) {
-    parts = base.rendering.parts.slice();
     blocks = base.rendering.blocks.slice();
-    const copied = new Set<number>();
+    // The seats of each block changed, copied from the base's block before the first change.
+    const changed = new Map<number, Uint8Array[]>();
     for (const i of base.positions) {
       const b = Math.floor(i / BLOCK);
-      if (!copied.has(b)) {
-        copied.add(b);
-        parts[b] = parts[b].slice();
-      }
-      parts[b][i - b * BLOCK] = part(i);
+      let items = changed.get(b);
+      if (!items) changed.set(b, items = blocks[b].items.slice());
+      items[i - b * BLOCK] = part(i);
     }
-    for (const b of copied) blocks[b] = new JsonJoin(parts[b]);
+    for (const [b, items] of changed) blocks[b] = new JsonJoin(items);
   } else {
     const count = Math.ceil(seats.length / BLOCK);
-    parts = new Array<Uint8Array[]>(count);
     blocks = new Array<JsonJoin>(count);
     for (let b = 0; b < count; b++) {
       const block: Uint8Array[] = [];
       for (let i = b * BLOCK; i < Math.min((b + 1) * BLOCK, seats.length); i++) block.push(part(i));
-      parts[b] = block;
       blocks[b] = new JsonJoin(block);
     }
   }
@@ -206,7 +201,7 @@ function render(
     json.push(blocks[b]);
   }
   json.push(TAIL);
-  return { json, rendering: { states, parts, blocks, lapsesAt, available, at: now } };
+  return { json, rendering: { states, blocks, lapsesAt, available, at: now } };
 }
 
 /** Is the seat shown available at `now`: free, or held past its expiry. */
