@@ -16,7 +16,7 @@ import { migrate } from "#lib/platform/migrate.ts";
 import { ACTIVE_STATUSES_SQL } from "#lib/orders/status.ts";
 import { issueToken } from "#lib/accounts/tokens.ts";
 import { cpuSeconds, round, rssMb } from "./stats.ts";
-import { V8_FLAGS } from "../tools/compile.ts";
+import { MEMORY_FLAGS } from "../tools/compile.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const deno = Deno.execPath();
@@ -230,8 +230,12 @@ export class Bench {
       ADMIN_PASSWORD: this.adminPassword,
       ...serverEnv,
     };
-    // As deployed: the V8 flags of `deno task start` and the compiled binary.
-    this.server = await this.start("main.ts", env, [V8_FLAGS, "--unstable-cron", ...denoFlags]);
+    // As deployed: the memory flags of `deno task start` and the compiled binary.
+    this.server = await this.start("main.ts", env, [
+      ...MEMORY_FLAGS,
+      "--unstable-cron",
+      ...denoFlags,
+    ]);
     // BENCH_BEFORE=<another checkout>: its server too, on the same stores, for before/after
     // measured side by side (health and soldout alternate it with the others).
     const before = Deno.env.get("BENCH_BEFORE");
@@ -239,7 +243,7 @@ export class Bench {
       const child = await startChild(
         "main.ts",
         env,
-        [V8_FLAGS, "--unstable-cron"],
+        [...MEMORY_FLAGS, "--unstable-cron"],
         before.replace(/\/?$/, "/"),
       );
       this.#children.push(child);
