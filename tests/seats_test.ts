@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { audit } from "#lib/ops/audit.ts";
+import type { SqlValue } from "#lib/platform/db.ts";
 import { suite, type TestEnv } from "./support/env.ts";
 import { http, listen, stockOf } from "./support/sale.ts";
 import { createSeatedSale, eventually, type SeatedSale } from "./support/seating.ts";
@@ -355,6 +356,33 @@ suite("seats: holds, seated orders, layout, bad input", async (t, env) => {
       });
       assert.equal(buyerTry.status, 403);
       await assertAuditOk(env, sale);
+    },
+  );
+
+  await t.step(
+    "a hold of seats of an area this process has loaded runs no seat query; an unknown seat does",
+    async () => {
+      const fresh = await createSeatedSale(env, { rows: 1, cols: 3 });
+      const first = await hold(bob.token, [fresh.seatIds[0]], fresh.sessionId);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      // A spy on the real read path (it still runs every statement), not a stand-in for it.
+      const read = env.ctx.db.read;
+      const rows = read.rows;
+      const seatQueries: string[] = [];
+      read.rows = <T>(sql: string, params?: SqlValue[]) => {
+        if (/FROM seats WHERE id IN/.test(sql)) seatQueries.push(sql);
+        return rows.call(read, sql, params) as Promise<T[]>;
+      };
+      try {
+        const second = await hold(bob.token, [fresh.seatIds[1], fresh.seatIds[2]], fresh.sessionId);
+        assert.equal(second.status, 200, JSON.stringify(second.body));
+        assert.deepEqual(seatQueries, []);
+        const unknown = await hold(bob.token, [fresh.seatIds[2] + 1_000_000], fresh.sessionId);
+        assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+        assert.equal(seatQueries.length, 1);
+      } finally {
+        read.rows = rows;
+      }
     },
   );
 });

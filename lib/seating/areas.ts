@@ -2,7 +2,8 @@
  * Seat areas as MySQL keeps them: an area of rows × columns, its seats (position, code, disabled
  * or not), and the checks every seat request starts with. The static part of an area is cached in
  * the process for a few seconds, so a layout of 1,000 seats is that cache plus one Redis round
- * trip; admin changes (area_admin.ts) drop the cache.
+ * trip, and a hold of seats of a cached area needs no query; admin changes (area_admin.ts) drop
+ * the cache.
  */
 import type { AppContext } from "#lib/platform/context.ts";
 import { invalid, notFound } from "#lib/platform/errors.ts";
@@ -182,14 +183,7 @@ export async function resolveSeats(
     throw invalid("seatIds", `at most ${MAX_SEATS_PER_REQUEST} seats at a time`);
   }
   if (new Set(seatIds).size !== seatIds.length) throw invalid("seatIds", "a seat is named twice");
-  const rows = await ctx.db.read.rows<SeatRow>(
-    `${SEAT_SELECT} WHERE id IN (${seatIds.map(() => "?").join(", ")})`,
-    seatIds,
-  );
-  const byId = new Map(rows.map((r) => [r.id, toSeat(r)]));
-  const unknown = seatIds.filter((id) => !byId.has(id));
-  if (unknown.length) throw notFound(`seats ${unknown.join(", ")}`);
-  const seats = seatIds.map((id) => byId.get(id)!);
+  const seats = await cachedSeats(ctx, seatIds) ?? await queriedSeats(ctx, seatIds);
   const sessions = new Set(seats.map((s) => s.sessionId));
   if (sessions.size > 1) throw invalid("seatIds", "the seats belong to different sessions");
   const session = seats[0].sessionId;
@@ -201,6 +195,52 @@ export async function resolveSeats(
     areas.set(areaId, (await areaWithSeats(ctx, areaId)).area);
   }
   return { sessionId: session, seats, areas };
+}
+
+/**
+ * The seats from the areas cached in this process (as fresh as a layout: STATIC_TTL_MS, dropped at
+ * once by this instance's admin changes), or undefined when one of them is not among them: a hold
+ * or a seated order of a seat on sale costs no query. A seat is looked for in the areas this
+ * process has loaded, then confirmed in its area as areaWithSeats gives it now.
+ */
+async function cachedSeats(ctx: AppContext, seatIds: number[]): Promise<Seat[] | undefined> {
+  const loaded = lastLoaded.get(ctx);
+  if (!loaded) return undefined;
+  const seats: Seat[] = [];
+  for (const id of seatIds) {
+    let areaId: number | undefined;
+    for (const [candidate, { seats }] of loaded) {
+      if (seatIndex(seats).get(id)) {
+        areaId = candidate;
+        break;
+      }
+    }
+    if (areaId === undefined) return undefined;
+    const seat = seatIndex((await areaWithSeats(ctx, areaId)).seats).get(id);
+    if (!seat) return undefined;
+    seats.push(seat);
+  }
+  return seats;
+}
+
+/** The seats as MySQL has them; 404 naming those it does not know. */
+async function queriedSeats(ctx: AppContext, seatIds: number[]): Promise<Seat[]> {
+  const rows = await ctx.db.read.rows<SeatRow>(
+    `${SEAT_SELECT} WHERE id IN (${seatIds.map(() => "?").join(", ")})`,
+    seatIds,
+  );
+  const byId = new Map(rows.map((r) => [r.id, toSeat(r)]));
+  const unknown = seatIds.filter((id) => !byId.has(id));
+  if (unknown.length) throw notFound(`seats ${unknown.join(", ")}`);
+  return seatIds.map((id) => byId.get(id)!);
+}
+
+/** An area's seats by id, made once per loaded seat list. */
+const seatIndexes = new WeakMap<Seat[], Map<number, Seat>>();
+function seatIndex(seats: Seat[]): Map<number, Seat> {
+  let index = seatIndexes.get(seats);
+  if (!index) seatIndexes.set(seats, index = new Map(seats.map((s) => [s.id, s])));
+  return index;
 }
 
 /** 409 SEAT_UNAVAILABLE naming the disabled seats among `seats`, if any. */
