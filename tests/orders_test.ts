@@ -675,3 +675,50 @@ suite(
     });
   },
 );
+
+suite(
+  "orders: pay and cancel of the same order at once — one wins, the other moves nothing",
+  async (t, env) => {
+    const sale = await createSale(env, { stock: 100, limit: 4 });
+    const buyers = await env.users(30);
+    await t.step("30 orders, each paid and cancelled at the same moment", async () => {
+      const orders = await Promise.all(buyers.map(async (b) => {
+        const res = await env.call<string>("POST", "/api/order/create", {
+          token: b.token,
+          body: { ticketId: sale.ticketId, quantity: 2 },
+          headers: { "idempotency-key": crypto.randomUUID() },
+        });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        return { orderNo: res.body.data, token: b.token };
+      }));
+      const races = await Promise.all(orders.map(({ orderNo, token }) =>
+        Promise.all([
+          env.call("POST", `/api/order/pay/${orderNo}`, { token }),
+          env.call("PUT", `/api/order/cancel/${orderNo}`, { token }),
+        ])
+      ));
+      let paid = 0;
+      for (const [i, [pay, cancel]] of races.entries()) {
+        const { orderNo } = orders[i];
+        const [{ status }] = await env.ctx.db.rows<{ status: number }>(
+          "SELECT status FROM orders WHERE order_no = ?",
+          [orderNo],
+        );
+        // Exactly one of the two succeeded, and the order shows that one.
+        assert.equal([pay.status, cancel.status].filter((s) => s === 200).length, 1, orderNo);
+        assert.equal(Number(status), pay.status === 200 ? 1 : 2, orderNo);
+        if (pay.status === 200) paid++;
+        const moves = await env.ctx.db.rows<{ to_status: number }>(
+          `SELECT l.to_status FROM order_status_log l JOIN orders o ON o.id = l.order_id
+          WHERE o.order_no = ? AND l.from_status = 0`,
+          [orderNo],
+        );
+        assert.deepEqual(moves.map((m) => Number(m.to_status)), [Number(status)], orderNo);
+      }
+      const stock = await stockOf(env, sale);
+      assert.deepEqual(stock.mysql, { total: 100, locked: 0, sold: 2 * paid });
+      assert.deepEqual(stock.redis, stock.mysql);
+      await assertAuditOk(env, sale);
+    });
+  },
+);

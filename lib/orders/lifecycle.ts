@@ -1,7 +1,7 @@
 /**
  * An order's life after its create, MySQL first, then Redis:
- * pay     one MySQL transaction (PENDING_PAYMENT → PAID unless expired, locked → sold), then
- *         the confirm script. Paying again answers the same.
+ * pay     one MySQL transaction in one round trip (PENDING_PAYMENT → PAID unless expired, locked
+ *         → sold), then the confirm script. Paying again answers the same.
  * cancel  MySQL first (→ CANCELLED, stock unlocked, seats freed), then the release script.
  *         Idempotent.
  * expire  the same as cancel, for unpaid orders past expire_at (→ EXPIRED).
@@ -69,28 +69,35 @@ export async function payOrder(
   if (order.status === ORDER_STATUS.PAID) return true;
   refuseUnpayable(order, ctx.now());
   const now = new Date(ctx.now());
-  const paid = await ctx.db.tx(async (tx) => {
-    const { affectedRows } = await tx.exec(
-      `UPDATE orders SET status = ${PAID}, pay_type = ?, pay_time = ?
-        WHERE id = ? AND status = ${PENDING} AND expire_at > ?`,
-      [payType, now, order.id, now],
-    );
-    if (affectedRows === 0) return false;
-    await logTransition(tx, order.id, PENDING, PAID, "paid");
-    // The tier's row last, sent with the COMMIT: every create of a hot tier waits for its lock.
-    const q = stockQuantity(order);
-    if (q > 0) {
-      await moveStock(
-        tx,
-        `UPDATE ticket_stock SET locked_stock = locked_stock - ?, sold_stock = sold_stock + ?,
-                version = version + 1
-          WHERE ticket_id = ?`,
-        [q, q, order.ticket_id],
-        order.ticket_id,
-      );
-    }
-    return true;
-  });
+  // One round trip: each statement after the first runs only if the one before it changed a row
+  // (ROW_COUNT()), so a pay that lost a race to a cancel or the expiry job logs and moves nothing.
+  // The tier's row last, locked only until the COMMIT that comes with it.
+  const q = stockQuantity(order);
+  const [updated, , stock] = await ctx.db.atomic([
+    {
+      sql: `UPDATE orders SET status = ${PAID}, pay_type = ?, pay_time = ?
+             WHERE id = ? AND status = ${PENDING} AND expire_at > ?`,
+      params: [payType, now, order.id, now],
+    },
+    {
+      sql: `INSERT INTO order_status_log (order_id, from_status, to_status, reason)
+            SELECT ?, ?, ?, 'paid' FROM DUAL WHERE ROW_COUNT() = 1`,
+      params: [order.id, PENDING, PAID],
+    },
+    ...(q > 0
+      ? [{
+        sql: `UPDATE ticket_stock SET locked_stock = locked_stock - ?, sold_stock = sold_stock + ?,
+                     version = version + 1
+               WHERE ticket_id = ? AND ROW_COUNT() = 1`,
+        params: [q, q, order.ticket_id],
+      }]
+      : []),
+  ]);
+  const paid = updated.affectedRows === 1;
+  // Committed already: a tier without its stock row is a broken catalog, reported loudly.
+  if (paid && q > 0 && stock.affectedRows === 0) {
+    throw new Error(`tier ${order.ticket_id} has no ticket_stock row`);
+  }
   if (!paid) {
     // Someone else moved it first (a concurrent pay, cancel or the expiry job): answer as of now.
     const current = await findOwnOrder(ctx.db, userId, ref);
