@@ -94,10 +94,7 @@ export async function payOrder(
       : []),
   ]);
   const paid = updated.affectedRows === 1;
-  // Committed already: a tier without its stock row is a broken catalog, reported loudly.
-  if (paid && q > 0 && stock.affectedRows === 0) {
-    throw new Error(`tier ${order.ticket_id} has no ticket_stock row`);
-  }
+  if (paid && q > 0) requireStockMoved(stock.affectedRows, order.ticket_id);
   if (!paid) {
     // Someone else moved it first (a concurrent pay, cancel or the expiry job): answer as of now.
     const current = await findOwnOrder(ctx.db, userId, ref);
@@ -203,7 +200,11 @@ async function moveStock(
   ticketId: number,
 ): Promise<void> {
   const { affectedRows } = await tx.execThenCommit(sql, params);
-  // Committed already: a tier without its stock row is a broken catalog, reported loudly.
+  requireStockMoved(affectedRows, ticketId);
+}
+
+/** After the COMMIT: a tier without its stock row is a broken catalog, reported loudly. */
+function requireStockMoved(affectedRows: number, ticketId: number): void {
   if (affectedRows === 0) throw new Error(`tier ${ticketId} has no ticket_stock row`);
 }
 
