@@ -1,6 +1,8 @@
 // Every third-party import of the project, at an exact version. Import them from here only.
 export { Hono } from "npm:hono@4.13.19";
 export type { Context, MiddlewareHandler } from "npm:hono@4.13.19";
+export { TrieRouter } from "npm:hono@4.13.19/router/trie-router";
+export type { Result, Router } from "npm:hono@4.13.19/router";
 export { cors } from "npm:hono@4.13.19/cors";
 export { HTTPException } from "npm:hono@4.13.19/http-exception";
 export type { ContentfulStatusCode } from "npm:hono@4.13.19/utils/http-status";

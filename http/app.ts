@@ -26,6 +26,7 @@ import {
 } from "./envelope.ts";
 import { parseInput } from "./input.ts";
 import { checkRepliesFromEnv, replyMismatch } from "./reply_check.ts";
+import { StaticMatchRouter } from "./router.ts";
 import { loadShedder } from "./shed.ts";
 import { JsonText } from "#lib/platform/json_text.ts";
 import type { AnyRoute, HonoEnv, ManifestEntry, Method } from "./route.ts";
@@ -43,7 +44,7 @@ export function createApp(
   entries: readonly ManifestEntry[] = manifest,
   options: AppOptions = {},
 ): App {
-  const app = new OpenAPIHono<HonoEnv>();
+  const app = new OpenAPIHono<HonoEnv>({ router: new StaticMatchRouter() });
   const checkReplies = options.checkReplies ?? checkRepliesFromEnv();
   let document: unknown;
   const openapi = () => document ??= openApiDocument(app);
