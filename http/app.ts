@@ -64,63 +64,8 @@ export function createApp(
     maxAge: 600,
   });
 
-  // Everything every request goes through, in one middleware (each layer of Hono's chain costs a
-  // closure and a promise per request): load shedding first, so that a shed request costs next
-  // to nothing; then the trace id and the request log line around the rest, so that every reply
-  // (errors included) has both; CORS; and the body limit.
-  app.use("*", async (c, next) => {
-    const headers = c.req.raw.headers;
-    const shedReply = shed.refuse(c.req.path, headers);
-    if (shedReply) return shedReply;
-    try {
-      const started = performance.now();
-      const traceId = requestTraceId(headers);
-      c.set("ctx", ctx);
-      c.set("traceId", traceId);
-      c.set("openapi", openapi);
-      const origin = headers.get("origin") ?? "";
-      await traceRequest(traceId, c.req.method, () => c.get("route"), async () => {
-        if (c.req.method === "OPTIONS") {
-          c.res = cors.preflight(origin);
-          return;
-        }
-        const refused = bodyRefusal(c, ctx.config.bodyLimitBytes);
-        if (refused) c.res = errorResponse(refused);
-        else await next();
-        const res = cors.apply(c.res, origin);
-        if (res !== c.res) c.res = res;
-      });
-      c.res.headers.set("x-trace-id", traceId);
-      const route = c.get("route");
-      const ms = performance.now() - started;
-      recordHttpRequest(c.req.method, route, c.res.status, ms / 1000);
-      // The fields of lib/platform/log.ts's request line, written out: the method is an HTTP
-      // token, the route a template of ours and the trace id matched a safe pattern; the path
-      // is the client's and is quoted.
-      ctx.log.infoRendered(
-        "request",
-        `"method":"${c.req.method}","path":${JSON.stringify(c.req.path)},"route":${
-          route === undefined ? "null" : `"${route}"`
-        },"status":${c.res.status},"ms":${Math.round(ms * 10) / 10},"traceId":"${traceId}",` +
-          `"userId":${c.get("caller")?.userId ?? null}`,
-      );
-    } finally {
-      shed.done();
-    }
-  });
-
-  for (const entry of sortForMatching(entries)) {
-    for (const method of METHODS) {
-      const route = entry.module[method];
-      if (route) register(app, method, entry.path, route, checkReplies);
-    }
-  }
-
-  app.notFound((c) =>
-    errorResponse(new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`))
-  );
-
-  app.onError((err, c) => {
+  /** An error thrown by a route, as its reply: an AppError in the envelope, a bug as a 500. */
+  const errorReply = (err: unknown, c: Context<HonoEnv>): Response => {
     if (isAppError(err)) {
       if (err.status >= 500) {
         ctx.log.warn("unavailable", {
@@ -146,7 +91,78 @@ export function createApp(
       stack: err instanceof Error ? err.stack : undefined,
     });
     return errorResponse(new AppError("INTERNAL", "internal error"));
-  });
+  };
+
+  // Everything every request goes through, around its route (every route's handler and the
+  // not-found handler call it): load shedding first, so that a shed request costs next to
+  // nothing; then the trace id and the request log line around the rest, so that every reply
+  // (errors included) has both; CORS; and the body limit. Not a Hono middleware: Hono runs a
+  // request that matches one handler without its middleware chain, whose every layer costs a
+  // closure and two promises per request.
+  const serve = async (
+    c: Context<HonoEnv>,
+    handle: () => Response | Promise<Response>,
+  ): Promise<Response> => {
+    const headers = c.req.raw.headers;
+    const shedReply = shed.refuse(c.req.path, headers);
+    if (shedReply) return shedReply;
+    try {
+      const started = performance.now();
+      const traceId = requestTraceId(headers);
+      c.set("ctx", ctx);
+      c.set("traceId", traceId);
+      c.set("openapi", openapi);
+      const origin = headers.get("origin") ?? "";
+      const res = await traceRequest(traceId, c.req.method, () => c.get("route"), async () => {
+        if (c.req.method === "OPTIONS") return cors.preflight(origin);
+        const refused = bodyRefusal(c, ctx.config.bodyLimitBytes);
+        let reply: Response;
+        if (refused) reply = errorResponse(refused);
+        else {
+          try {
+            reply = await handle();
+          } catch (e) {
+            reply = errorReply(e, c);
+          }
+        }
+        return cors.apply(reply, origin);
+      });
+      res.headers.set("x-trace-id", traceId);
+      const route = c.get("route");
+      const ms = performance.now() - started;
+      recordHttpRequest(c.req.method, route, res.status, ms / 1000);
+      // The fields of lib/platform/log.ts's request line, written out: the method is an HTTP
+      // token, the route a template of ours and the trace id matched a safe pattern; the path
+      // is the client's and is quoted.
+      ctx.log.infoRendered(
+        "request",
+        `"method":"${c.req.method}","path":${JSON.stringify(c.req.path)},"route":${
+          route === undefined ? "null" : `"${route}"`
+        },"status":${res.status},"ms":${Math.round(ms * 10) / 10},"traceId":"${traceId}",` +
+          `"userId":${c.get("caller")?.userId ?? null}`,
+      );
+      return res;
+    } finally {
+      shed.done();
+    }
+  };
+
+  for (const entry of sortForMatching(entries)) {
+    for (const method of METHODS) {
+      const route = entry.module[method];
+      if (route) register(app, serve, method, entry.path, route, checkReplies);
+    }
+  }
+
+  // A path no route has, and every preflight (OPTIONS has no route of its own).
+  app.notFound((c) =>
+    serve(c, () => {
+      throw new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`);
+    })
+  );
+
+  // What `serve` does not catch itself (it catches everything a route throws).
+  app.onError((err, c) => errorReply(err, c));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -156,15 +172,25 @@ export function createApp(
   return app;
 }
 
+/** The shared part of every request (createApp's `serve`), around `handle`. */
+type Serve = (
+  c: Context<HonoEnv>,
+  handle: () => Response | Promise<Response>,
+) => Promise<Response>;
+
 function register(
   app: App,
+  serve: Serve,
   method: Method,
   path: string,
   route: AnyRoute,
   checkReplies: boolean,
 ) {
   const honoPath = path.replace(/\{(\w+)\}/g, ":$1");
-  app.on(method, honoPath, async (c) => {
+  app.on(method, honoPath, (c) => serve(c, () => reply(c)));
+  registerDocs(app, method, path, route);
+
+  async function reply(c: Context<HonoEnv>): Promise<Response> {
     const ctx = c.get("ctx");
     c.set("route", path);
     const caller = await authenticate(c.req.header("authorization"), route, ctx);
@@ -215,8 +241,7 @@ function register(
     return c.body(body, 200, {
       "content-type": "application/json; charset=utf-8",
     });
-  });
-  registerDocs(app, method, path, route);
+  }
 }
 
 async function authenticate(header: string | undefined, route: AnyRoute, ctx: AppContext) {

@@ -150,6 +150,34 @@ suite("HTTP skeleton", async (t, env) => {
     });
     assert.equal(other.headers.get("access-control-allow-origin"), null);
   });
+
+  await t.step(
+    "every reply has its trace id and CORS headers: errors, 404s, preflights",
+    async () => {
+      const cases: [string, string, number, Record<string, string>?][] = [
+        ["GET", "/api/health", 200],
+        ["GET", "/api/nothing/here", 404],
+        ["OPTIONS", "/api/nothing/here", 204],
+        ["GET", "/api/order/list", 401], // thrown by the route's authentication
+        ["GET", "/api/order/list", 401, { authorization: "Bearer forged" }],
+        ["POST", "/api/user/login", 400, { "content-type": "text/plain" }], // refused input
+        ["POST", "/api/user/login", 413, { "content-length": "99999999" }], // refused before the route
+      ];
+      for (const [method, path, status, more] of cases) {
+        const traceId = `case-${method}-${status}`;
+        const res = await env.app.request(path, {
+          method,
+          headers: { origin: "https://shop.example", "x-trace-id": traceId, ...more },
+          body: method === "POST" ? "x" : undefined,
+        });
+        await res.body?.cancel();
+        const what = `${method} ${path} ${JSON.stringify(more ?? {})}`;
+        assert.equal(res.status, status, what);
+        assert.equal(res.headers.get("x-trace-id"), traceId, what);
+        assert.equal(res.headers.get("access-control-allow-origin"), "https://shop.example", what);
+      }
+    },
+  );
 }, { CORS_ORIGINS: "https://shop.example" });
 
 suite("HTTP: demo CORS lets local web clients in", async (t, env) => {
