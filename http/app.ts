@@ -1,7 +1,7 @@
 /**
- * The HTTP application: middleware (trace id, request log, CORS, body limit), every route of the
- * generated manifest, the OpenAPI registry, and the one error handler that renders `AppError`s
- * into the envelope. Tests call `createApp(ctx).request(...)`; main.ts serves it.
+ * The HTTP application: what every request goes through (shedding, trace id, request log, CORS,
+ * body limit), every route of the generated manifest, the OpenAPI registry, and the one place
+ * that renders errors into the envelope. Tests call `createApp(ctx).request(...)`; main.ts serves it.
  */
 import { type Context, HTTPException, OpenAPIHono, z } from "#deps";
 import type { AppContext } from "#lib/platform/context.ts";
@@ -9,7 +9,7 @@ import { AppError, isAppError } from "#lib/platform/errors.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import { recordHttpRequest } from "#lib/platform/metrics.ts";
 import { verifyToken } from "#lib/accounts/tokens.ts";
-import { requestTraceId, traceRequest } from "#lib/platform/tracing.ts";
+import { requestTraceId, traceRequest, tracing } from "#lib/platform/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
 import { clientAddress } from "./client_address.ts";
 import { corsPolicy } from "./cors.ts";
@@ -93,6 +93,26 @@ export function createApp(
     return errorResponse(new AppError("INTERNAL", "internal error"));
   };
 
+  /** The reply of a request past shedding and tracing: preflight, body limit, route, CORS. */
+  const answer = async (
+    c: Context<HonoEnv>,
+    handle: (c: Context<HonoEnv>) => Response | Promise<Response>,
+  ): Promise<Response> => {
+    const origin = c.req.raw.headers.get("origin") ?? "";
+    if (c.req.method === "OPTIONS") return cors.preflight(origin);
+    const refused = bodyRefusal(c, ctx.config.bodyLimitBytes);
+    let reply: Response;
+    if (refused) reply = errorResponse(refused);
+    else {
+      try {
+        reply = await handle(c);
+      } catch (e) {
+        reply = errorReply(e, c);
+      }
+    }
+    return cors.apply(reply, origin);
+  };
+
   // Everything every request goes through, around its route (every route's handler and the
   // not-found handler call it): load shedding first, so that a shed request costs next to
   // nothing; then the trace id and the request log line around the rest, so that every reply
@@ -101,7 +121,7 @@ export function createApp(
   // closure and two promises per request.
   const serve = async (
     c: Context<HonoEnv>,
-    handle: () => Response | Promise<Response>,
+    handle: (c: Context<HonoEnv>) => Response | Promise<Response>,
   ): Promise<Response> => {
     const headers = c.req.raw.headers;
     const shedReply = shed.refuse(c.req.path, headers);
@@ -112,21 +132,10 @@ export function createApp(
       c.set("ctx", ctx);
       c.set("traceId", traceId);
       c.set("openapi", openapi);
-      const origin = headers.get("origin") ?? "";
-      const res = await traceRequest(traceId, c.req.method, () => c.get("route"), async () => {
-        if (c.req.method === "OPTIONS") return cors.preflight(origin);
-        const refused = bodyRefusal(c, ctx.config.bodyLimitBytes);
-        let reply: Response;
-        if (refused) reply = errorResponse(refused);
-        else {
-          try {
-            reply = await handle();
-          } catch (e) {
-            reply = errorReply(e, c);
-          }
-        }
-        return cors.apply(reply, origin);
-      });
+      // With tracing off, no closures for it (the common case, and every request pays them).
+      const res = tracing
+        ? await traceRequest(traceId, c.req.method, () => c.get("route"), () => answer(c, handle))
+        : await answer(c, handle);
       res.headers.set("x-trace-id", traceId);
       const route = c.get("route");
       const ms = performance.now() - started;
@@ -155,11 +164,7 @@ export function createApp(
   }
 
   // A path no route has, and every preflight (OPTIONS has no route of its own).
-  app.notFound((c) =>
-    serve(c, () => {
-      throw new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`);
-    })
-  );
+  app.notFound((c) => serve(c, noRoute));
 
   // What `serve` does not catch itself (it catches everything a route throws).
   app.onError((err, c) => errorReply(err, c));
@@ -172,10 +177,14 @@ export function createApp(
   return app;
 }
 
+function noRoute(c: Context<HonoEnv>): never {
+  throw new AppError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`);
+}
+
 /** The shared part of every request (createApp's `serve`), around `handle`. */
 type Serve = (
   c: Context<HonoEnv>,
-  handle: () => Response | Promise<Response>,
+  handle: (c: Context<HonoEnv>) => Response | Promise<Response>,
 ) => Promise<Response>;
 
 function register(
@@ -187,7 +196,7 @@ function register(
   checkReplies: boolean,
 ) {
   const honoPath = path.replace(/\{(\w+)\}/g, ":$1");
-  app.on(method, honoPath, (c) => serve(c, () => reply(c)));
+  app.on(method, honoPath, (c) => serve(c, reply));
   registerDocs(app, method, path, route);
 
   async function reply(c: Context<HonoEnv>): Promise<Response> {

@@ -27,6 +27,9 @@ const OTEL_ON = (() => {
   }
 })();
 
+/** Whether traces are exported (OTEL_DENO): with it off, a request needs no tracing step. */
+export const tracing = OTEL_ON;
+
 /** The X-Trace-Id of a request with these headers (see the module comment). */
 export function requestTraceId(headers: Headers): string {
   const given = headers.get("x-trace-id");
