@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { suite, type TestEnv } from "./support/env.ts";
 import { createSale } from "./support/sale.ts";
 import { watchScripts } from "./support/scripts.ts";
+import { noteSoldOut } from "#lib/sale/sold_out_memo.ts";
 
 /** How many times each script runs during `fn`. */
 async function scriptCalls(env: TestEnv, fn: () => Promise<void>): Promise<Map<string, number>> {
@@ -63,5 +64,64 @@ suite(
     });
   },
   // Longer than the steps take on a slow, shared machine.
+  { SOLD_OUT_CACHE_MS: "5000" },
+);
+
+suite(
+  "sold-out fast path: when the memo lapses, one request asks Redis again, not the stampede",
+  async (t, env) => {
+    const sale = await createSale(env, { stock: 3, limit: 4 });
+    const buyers = await env.users(24);
+    const [alice, bob, carol, dave] = buyers;
+    const create = (token: string, quantity = 1) =>
+      env.call<string>("POST", "/api/order/create", {
+        token,
+        body: { ticketId: sale.ticketId, quantity },
+      });
+    const realNow = env.ctx.now;
+    // The clock stands still at a moment past the memo (no waiting): the stampede below all
+    // arrives while the recheck is under way.
+    const lapse = () => {
+      const at = realNow() + 2 * env.config.soldOutCacheMs;
+      env.ctx.now = () => at;
+    };
+    try {
+      const first = await create(alice.token, 3);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.equal((await create(bob.token)).body.error, "SOLD_OUT");
+
+      await t.step("one reserve for a stampede that finds the memo lapsed", async () => {
+        lapse();
+        const calls = await scriptCalls(env, async () => {
+          const all = await Promise.all(buyers.slice(4).map((b) => create(b.token)));
+          assert.ok(all.every((r) => r.status === 409 && r.body.error === "SOLD_OUT"));
+        });
+        assert.equal(calls.get("reserve"), 1, "the recheck alone");
+        // Its answer (sold out still) renewed the memo: the next stampede asks nothing.
+        const again = await scriptCalls(env, async () => {
+          await Promise.all(buyers.slice(4).map((b) => create(b.token)));
+        });
+        assert.equal(again.get("reserve") ?? 0, 0);
+      });
+
+      await t.step("a recheck that finds stock lets the next buyers through", async () => {
+        env.ctx.now = realNow;
+        const cancel = await env.call("PUT", `/api/order/cancel/${first.body.data}`, {
+          token: alice.token,
+        });
+        assert.equal(cancel.status, 200);
+        // This process still believes the tier sold out, as one whose release happened in
+        // another instance would.
+        noteSoldOut(env.ctx, { ...sale, sessionId: sale.sessionId, userId: 0, quantity: 1 }, 0);
+        lapse();
+        const byCarol = await create(carol.token);
+        assert.equal(byCarol.status, 200, JSON.stringify(byCarol.body));
+        const byDave = await create(dave.token);
+        assert.equal(byDave.status, 200, JSON.stringify(byDave.body));
+      });
+    } finally {
+      env.ctx.now = realNow;
+    }
+  },
   { SOLD_OUT_CACHE_MS: "5000" },
 );

@@ -2,7 +2,13 @@
  * The sold-out fast path: a tier whose reserve answered "sold out, 0 left" is refused from this
  * process's memory for SOLD_OUT_CACHE_MS (default 100 ms), so a stampede on a sold-out tier
  * costs no Redis call. A release in this process (cancel, expiry, a failed create) clears it at
- * once; one in another process is seen within that time.
+ * once; one in another process is seen within that time and one Redis round trip.
+ *
+ * When the time is up, one request asks Redis again (a recheck) and the others of that moment
+ * are still refused from memory until its answer renews the memo (sold out still) or clears it
+ * (a reserve found stock), for RECHECK_MAX_MS at most (an answer that never comes lets the next
+ * request ask). Otherwise every request arriving before the first answer went to Redis: with
+ * thousands of buyers waiting on a sold-out tier, thousands of reserves every SOLD_OUT_CACHE_MS.
  *
  * Never at the cost of an idempotent answer: a create with an Idempotency-Key always asks Redis
  * (its key may name an order), and so does an implicit duplicate (same buyer and request within
@@ -12,8 +18,18 @@
  */
 import type { AppContext } from "#lib/platform/context.ts";
 
-/** Key prefix → session → tier → until when it is known sold out (this process's clock, ms). */
-const soldOut = new Map<string, Map<number, Map<number, number>>>();
+/** What this process knows of a sold-out tier (times in ms of ctx.now()). */
+interface Memo {
+  /** Until when the tier is refused from memory. */
+  until: number;
+  /** When a request began asking Redis again, the memo having lapsed; none asks now: 0. */
+  recheckSince: number;
+}
+
+/** Key prefix → session → tier → its memo. */
+const soldOut = new Map<string, Map<number, Map<number, Memo>>>();
+/** The longest a recheck keeps the other requests of its tier refused while it waits for Redis. */
+export const RECHECK_MAX_MS = 50;
 /** Dedup key of an order this process reserved → until when duplicates may come. */
 const reservedHere = new Map<string, number>();
 /** When the last of reservedHere lapses: past it the map is emptied at once. */
@@ -42,21 +58,28 @@ export interface TierRequest {
 const dedupKey = (ctx: AppContext, r: TierRequest, key: string) =>
   ctx.keys.dedup(r.sessionId, r.userId, key);
 
-/** Until when the tier is known sold out, if it is. */
-function soldOutUntil(ctx: AppContext, r: TierRequest): number | undefined {
+function memoOf(ctx: AppContext, r: TierRequest): Memo | undefined {
   return soldOut.get(ctx.keys.prefix)?.get(r.sessionId)?.get(r.ticketId);
+}
+
+/**
+ * The memo has lapsed at `now`: true while another request's recheck may still be answered (this
+ * one is refused meanwhile); false when this request is to ask Redis (the recheck is its own).
+ */
+function recheckUnderWay(ctx: AppContext, memo: Memo, now: number): boolean {
+  const wait = Math.min(RECHECK_MAX_MS, ctx.config.soldOutCacheMs);
+  if (memo.recheckSince !== 0 && now - memo.recheckSince < wait) return true;
+  memo.recheckSince = now;
+  return false;
 }
 
 /** True when the request may be refused SOLD_OUT without asking Redis. */
 export function knownSoldOut(ctx: AppContext, r: TierRequest): boolean {
   if (r.quantity === 0 || r.dedup?.explicit) return false;
-  const until = soldOutUntil(ctx, r);
-  if (until === undefined) return false;
-  const now = Date.now();
-  if (now >= until) {
-    forgetSoldOut(ctx, r.sessionId, r.ticketId);
-    return false;
-  }
+  const memo = memoOf(ctx, r);
+  if (memo === undefined) return false;
+  const now = ctx.now();
+  if (now >= memo.until && !recheckUnderWay(ctx, memo, now)) return false;
   if (reservedHere.size > 0 && now >= reservedUntil) reservedHere.clear();
   // With no reserve of this process in flight or recent, no duplicate to tell apart: the
   // request's dedup key is not even needed.
@@ -90,7 +113,7 @@ export async function reserving<T extends { outcome: string }>(
   inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
   try {
     const reply = await call();
-    if (reply.outcome === "reserved") noteReserved(key, dedupTtlMs);
+    if (reply.outcome === "reserved") noteReserved(key, ctx.now(), dedupTtlMs);
     return reply;
   } finally {
     const n = inFlight.get(key)! - 1;
@@ -102,17 +125,26 @@ export async function reserving<T extends { outcome: string }>(
 /** The reserve answered SOLD_OUT with `available` left. */
 export function noteSoldOut(ctx: AppContext, r: TierRequest, available: number): void {
   const ms = ctx.config.soldOutCacheMs;
-  if (ms <= 0 || available > 0 || r.quantity <= 0) return;
+  if (r.quantity <= 0) return;
+  if (ms <= 0 || available > 0) {
+    // Some left (not enough for this request): the tier is not sold out for the others.
+    forgetSoldOut(ctx, r.sessionId, r.ticketId);
+    return;
+  }
   let sessions = soldOut.get(ctx.keys.prefix);
   if (!sessions) soldOut.set(ctx.keys.prefix, sessions = new Map());
   let tiers = sessions.get(r.sessionId);
   if (!tiers) sessions.set(r.sessionId, tiers = new Map());
-  tiers.set(r.ticketId, Date.now() + ms);
+  tiers.set(r.ticketId, { until: ctx.now() + ms, recheckSince: 0 });
+}
+
+/** A reserve of the tier succeeded: it is not sold out (a recheck's answer, or anyone's). */
+export function noteReservedStock(ctx: AppContext, r: TierRequest): void {
+  if (r.quantity > 0 && memoOf(ctx, r) !== undefined) forgetSoldOut(ctx, r.sessionId, r.ticketId);
 }
 
 /** A reserve with this dedup key was admitted: its duplicates must reach the reserve's dedup. */
-function noteReserved(key: string, ttlMs: number): void {
-  const now = Date.now();
+function noteReserved(key: string, now: number, ttlMs: number): void {
   // Lapsed keys are dropped when the map has doubled since the last sweep: a sweep that found
   // everything still live (10,000 reserves within the dedup window) must not run again at once.
   if (reservedHere.size >= sweepAt) {

@@ -19,7 +19,13 @@ import { isExplicitDedupKey } from "#lib/orders/dedup.ts";
 import { refusalError } from "./replies.ts";
 import { withBuiltSession } from "./session_rebuild.ts";
 import { writingSlots } from "./slot_writes.ts";
-import { forgetSoldOut, knownSoldOut, noteSoldOut, reserving } from "./sold_out_memo.ts";
+import {
+  forgetSoldOut,
+  knownSoldOut,
+  noteReservedStock,
+  noteSoldOut,
+  reserving,
+} from "./sold_out_memo.ts";
 
 export type { ReservationRef, ReserveInput } from "./calls.ts";
 
@@ -31,7 +37,8 @@ export type ReserveResult =
 /**
  * The sold-out fast path, for a create to ask before it draws an order number or builds its
  * reserve: the SOLD_OUT refusal when this process knows the tier sold out (sold_out_memo.ts
- * says when it may), else undefined. reserveStock checks the same, for any other caller.
+ * says when it may), else undefined. Asked once per create: the request it lets through after
+ * the memo lapsed is the one that asks Redis again (reserveStock does not ask a second time).
  */
 export function knownSoldOutRefusal(
   ctx: AppContext,
@@ -75,7 +82,6 @@ export async function reserveStock(ctx: AppContext, input: ReserveInput): Promis
       ? { key: input.dedupKey, explicit: isExplicitDedupKey(input.dedupKey) }
       : undefined,
   };
-  if (knownSoldOut(ctx, memo)) throw refusalError({ code: "SOLD_OUT", available: 0 }, context);
   const call = { ...input, seatHourCap: context.seatHourCap };
   const reserve = () => reserveScript(ctx, call);
   const reply = await reserving(
@@ -84,6 +90,7 @@ export async function reserveStock(ctx: AppContext, input: ReserveInput): Promis
     input.dedupTtlMs,
     () => withBuiltSession(ctx, input.sessionId, () => writingSeats(ctx, input, reserve)),
   );
+  if (reply.outcome === "reserved") noteReservedStock(ctx, memo);
   if (reply.outcome !== "refused") return reply;
   if (reply.refusal.code === "SOLD_OUT") noteSoldOut(ctx, memo, reply.refusal.available);
   throw refusalError(reply.refusal, context);
