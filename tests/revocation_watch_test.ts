@@ -71,12 +71,29 @@ suite("revocations: remembered per process, announced to every process", async (
 
     await t.step("a token seen once is verified again with no Redis command", async () => {
       const buyer = await env.user();
+      // Issued by the other instance: this one has not seen it.
+      const { token } = await issueToken(other, { id: buyer.id, role: "user" });
       const commands = countCommands(env.ctx);
-      await verifyToken(env.ctx, buyer.token);
+      await verifyToken(env.ctx, token);
       const first = commands.count();
       assert.ok(first >= 1, "the first check reads Redis");
-      for (let i = 0; i < 5; i++) await verifyToken(env.ctx, buyer.token);
+      for (let i = 0; i < 5; i++) await verifyToken(env.ctx, token);
       assert.equal(commands.count(), first);
+    });
+
+    await t.step("a token issued here is verified with no Redis command at all", async () => {
+      const buyer = await env.user();
+      const login = await env.call<{ token: string }>("POST", "/api/user/login", {
+        body: { username: buyer.username, password: "secret123" },
+      });
+      assert.equal(login.status, 200);
+      const commands = countCommands(env.ctx);
+      await verifyToken(env.ctx, login.body.data.token);
+      assert.equal(commands.count(), 0);
+      // The other instance did not issue it: it asks Redis.
+      const others = countCommands(other);
+      await verifyToken(other, login.body.data.token);
+      assert.ok(others.count() >= 1);
     });
 
     await t.step("logout on one instance is obeyed by the other", async () => {
