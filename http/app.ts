@@ -9,7 +9,7 @@ import { AppError, isAppError } from "#lib/platform/errors.ts";
 import { errorFields } from "#lib/platform/log.ts";
 import { recordHttpRequest } from "#lib/platform/metrics.ts";
 import { verifyToken } from "#lib/accounts/tokens.ts";
-import { requestTraceId, traceRequest, tracing } from "#lib/platform/tracing.ts";
+import { OTEL_ON, requestTraceId, traceRequest } from "#lib/platform/tracing.ts";
 import { routes as manifest } from "../routes.gen.ts";
 import { clientAddress } from "./client_address.ts";
 import { corsPolicy } from "./cors.ts";
@@ -133,7 +133,7 @@ export function createApp(
       c.set("traceId", traceId);
       c.set("openapi", openapi);
       // With tracing off, no closures for it (the common case, and every request pays them).
-      const res = tracing
+      const res = OTEL_ON
         ? await traceRequest(traceId, c.req.method, () => c.get("route"), () => answer(c, handle))
         : await answer(c, handle);
       res.headers.set("x-trace-id", traceId);

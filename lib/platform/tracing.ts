@@ -18,17 +18,17 @@ const GIVEN_TRACE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 const INVALID_TRACE = "00000000000000000000000000000000";
 
-/** Deno exports traces only with OTEL_DENO=true (read once: it cannot change in a process). */
-const OTEL_ON = (() => {
+/**
+ * Deno exports traces only with OTEL_DENO=true (read once: it cannot change in a process). With
+ * it off, a request needs no tracing step (http/app.ts skips it).
+ */
+export const OTEL_ON = (() => {
   try {
     return /^(true|1)$/i.test(Deno.env.get("OTEL_DENO") ?? "");
   } catch {
     return false; // no --allow-env: Deno cannot have been told either
   }
 })();
-
-/** Whether traces are exported (OTEL_DENO): with it off, a request needs no tracing step. */
-export const tracing = OTEL_ON;
 
 /** The X-Trace-Id of a request with these headers (see the module comment). */
 export function requestTraceId(headers: Headers): string {

@@ -63,14 +63,15 @@ function memoOf(ctx: AppContext, r: TierRequest): Memo | undefined {
 }
 
 /**
- * The memo has lapsed at `now`: true while another request's recheck may still be answered (this
- * one is refused meanwhile); false when this request is to ask Redis (the recheck is its own).
+ * The memo has lapsed at `now`: true when this request is the one to ask Redis again (no other
+ * request's recheck is under way, or it has had RECHECK_MAX_MS to be answered); false while one
+ * is (this request is refused from memory meanwhile).
  */
-function recheckUnderWay(ctx: AppContext, memo: Memo, now: number): boolean {
+function claimRecheck(ctx: AppContext, memo: Memo, now: number): boolean {
   const wait = Math.min(RECHECK_MAX_MS, ctx.config.soldOutCacheMs);
-  if (memo.recheckSince !== 0 && now - memo.recheckSince < wait) return true;
+  if (memo.recheckSince !== 0 && now - memo.recheckSince < wait) return false;
   memo.recheckSince = now;
-  return false;
+  return true;
 }
 
 /** True when the request may be refused SOLD_OUT without asking Redis. */
@@ -79,7 +80,7 @@ export function knownSoldOut(ctx: AppContext, r: TierRequest): boolean {
   const memo = memoOf(ctx, r);
   if (memo === undefined) return false;
   const now = ctx.now();
-  if (now >= memo.until && !recheckUnderWay(ctx, memo, now)) return false;
+  if (now >= memo.until && claimRecheck(ctx, memo, now)) return false;
   if (reservedHere.size > 0 && now >= reservedUntil) reservedHere.clear();
   // With no reserve of this process in flight or recent, no duplicate to tell apart: the
   // request's dedup key is not even needed.
