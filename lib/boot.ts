@@ -20,6 +20,7 @@ import { WatchedFacts } from "#lib/platform/watched_facts.ts";
 import { seedDemo } from "#dev/seed.ts";
 import { useTimeZone } from "#lib/platform/time.ts";
 import { ensureAdmin } from "#lib/accounts/users.ts";
+import { keepRevocationView } from "#lib/accounts/revocation_view.ts";
 
 export interface Service {
   ctx: AppContext;
@@ -113,6 +114,8 @@ export async function createContext(
       migrated: true,
       now: () => Date.now(),
     };
+    // Listening before the watch starts: the copy hears the subscription's first confirmation.
+    keepRevocationView(ctx);
     subscriptions.set(
       ctx,
       watchChannel(

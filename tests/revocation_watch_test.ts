@@ -1,11 +1,14 @@
 /**
  * The in-process memory of "this token is not revoked" (issue 17: one Redis round trip per
  * create): a remembered token costs no Redis command, a revocation made on any instance is obeyed
- * by every instance, and a dropped subscription forgets everything until it is back.
+ * by every instance, and a dropped subscription forgets everything until it is back. The first
+ * suite checks the Redis path alone (no copy of every revocation, REVOCATION_VIEW_MAX=0: what a
+ * process does before its copy is loaded, or past its bound); the second, that copy.
  */
 import assert from "node:assert/strict";
 import { closeContext, createContext, revocationsWatched } from "#lib/boot.ts";
 import { issueToken, verifyToken } from "#lib/accounts/tokens.ts";
+import { revocationViewOf } from "#lib/accounts/revocation_view.ts";
 import type { AppContext } from "#lib/platform/context.ts";
 import type { SqlValue } from "#lib/platform/db.ts";
 import { createLogger } from "#lib/platform/log.ts";
@@ -60,6 +63,7 @@ async function afterRedisWipe(
 }
 
 suite("revocations: remembered per process, announced to every process", async (t, env) => {
+  assert.equal(revocationViewOf(env.ctx), undefined, "this suite checks the path without the copy");
   const other = await createContext(env.config, {
     databaseUrl: env.databaseUrl,
     redisUrl: env.redisUrl,
@@ -195,6 +199,126 @@ suite("revocations: remembered per process, announced to every process", async (
         });
       },
     );
+  } finally {
+    await closeContext(other);
+  }
+}, { REVOCATION_VIEW_MAX: "0" });
+
+/** Another process on the same stores, with its Redis commands counted once its copy is loaded. */
+async function loadedProcess(env: TestEnv, vars: Record<string, string> = {}) {
+  const ctx = await createContext({ ...env.config, ...configOf(vars) }, {
+    databaseUrl: env.databaseUrl,
+    redisUrl: env.redisUrl,
+    log: createLogger("error"),
+  });
+  return ctx;
+}
+const configOf = (vars: Record<string, string>) =>
+  vars.REVOCATION_VIEW_MAX ? { revocationViewMax: Number(vars.REVOCATION_VIEW_MAX) } : {};
+
+async function copied(ctx: AppContext): Promise<void> {
+  await until(() => revocationViewOf(ctx)?.complete === true, "the copy of revocations is loaded");
+}
+
+suite("revocations: every process keeps a copy of them all", async (t, env) => {
+  const other = await loadedProcess(env);
+  try {
+    await t.step("a token not seen before is verified with no Redis command", async () => {
+      const buyer = await env.user();
+      // Issued by this instance, checked first by the other one.
+      const { token } = await issueToken(env.ctx, { id: buyer.id, role: "user" });
+      await copied(other);
+      const commands = countCommands(other);
+      await verifyToken(other, token);
+      assert.equal(commands.count(), 0);
+    });
+
+    await t.step(
+      "logouts and password changes made before the copy are in it, even after Redis lost them",
+      async () => {
+        const [gone, changer] = await env.users(2);
+        const login = await env.call<{ token: string }>("POST", "/api/user/login", {
+          body: { username: changer.username, password: "secret123" },
+        });
+        const older = login.body.data.token;
+        assert.equal(
+          (await env.call("POST", "/api/user/logout", { token: gone.token })).status,
+          200,
+        );
+        // The changer's older token is left out; the one making the change is kept.
+        const changed = await env.call("PUT", "/api/user/password", {
+          token: changer.token,
+          body: { oldPassword: "secret123", newPassword: "n3wpassword" },
+        });
+        assert.equal(changed.status, 200);
+        await afterRedisWipe(env, async (fresh) => {
+          await copied(fresh);
+          const commands = countCommands(fresh);
+          await assert.rejects(verifyToken(fresh, gone.token), /token revoked/);
+          await assert.rejects(verifyToken(fresh, older), /token revoked/);
+          await verifyToken(fresh, changer.token);
+          assert.equal(commands.count(), 0, "answered from the copy, not from Redis");
+        });
+      },
+    );
+
+    await t.step("a logout on one instance is obeyed by the other's copy", async () => {
+      const buyer = await env.user();
+      await copied(other);
+      await verifyToken(other, buyer.token); // valid, from the copy
+      assert.equal(
+        (await env.call("POST", "/api/user/logout", { token: buyer.token })).status,
+        200,
+      );
+      await until(
+        () => revocationViewOf(other)!.revoked(buyer.id, jtiOf(buyer.token), 0) === undefined,
+        "the other instance hears of the logout",
+      );
+      await assert.rejects(verifyToken(other, buyer.token), /token revoked/);
+    });
+
+    await t.step(
+      "a dropped watch drops the copy; it is loaded again when the watch is back",
+      async () => {
+        const buyer = await env.user();
+        await copied(other);
+        await env.ctx.redis.send(["CLIENT", "KILL", "TYPE", "pubsub"]);
+        await until(() => revocationViewOf(other)!.complete === false, "the copy is dropped");
+        // Meanwhile the token is checked in Redis.
+        await verifyToken(other, buyer.token);
+        await copied(other);
+        assert.equal(
+          (await env.call("POST", "/api/user/logout", { token: buyer.token })).status,
+          200,
+        );
+        await until(
+          () => revocationViewOf(other)!.revoked(buyer.id, jtiOf(buyer.token), 0) === undefined,
+          "the fresh watch hears the logout",
+        );
+        await assert.rejects(verifyToken(other, buyer.token), /token revoked/);
+      },
+    );
+
+    await t.step("past its bound a process keeps no copy and asks Redis", async () => {
+      const bounded = await loadedProcess(env, { REVOCATION_VIEW_MAX: "1" });
+      try {
+        // The earlier steps revoked more than one token: its load finds too many, keeps none.
+        await until(
+          () => bounded.revocations.live && revocationViewOf(bounded)!.state === "none",
+          "the load is refused",
+        );
+        const [gone] = await env.users(1);
+        assert.equal(
+          (await env.call("POST", "/api/user/logout", { token: gone.token })).status,
+          200,
+        );
+        const commands = countCommands(bounded);
+        await assert.rejects(verifyToken(bounded, gone.token), /token revoked/);
+        assert.ok(commands.count() >= 1, "asked in Redis");
+      } finally {
+        await closeContext(bounded);
+      }
+    });
   } finally {
     await closeContext(other);
   }

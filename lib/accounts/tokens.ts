@@ -9,6 +9,7 @@ import { SignJWT } from "#deps";
 import type { AppContext } from "#lib/platform/context.ts";
 import { AppError } from "#lib/platform/errors.ts";
 import { type Claims, verifyHs256 } from "./hs256.ts";
+import { revocationViewOf } from "./revocation_view.ts";
 
 export type Role = "user" | "admin";
 
@@ -104,8 +105,9 @@ function rememberVerified(ctx: AppContext, token: string, payload: Claims): void
 /**
  * Usually no Redis round trip at all: a token found not revoked is remembered while this process
  * watches the revocation channel, and forgotten as soon as a revocation of its user is announced
- * or the watch drops (lib/platform/watched_facts.ts says why that cannot serve a stale verdict).
- * Otherwise one round trip. When Redis has not seen this user's revocations since it started
+ * or the watch drops (lib/platform/watched_facts.ts says why that cannot serve a stale verdict);
+ * a token not seen yet is answered from the process's copy of every revocation
+ * (revocation_view.ts) once that is loaded. Otherwise one round trip. When Redis has not seen this user's revocations since it started
  * (the marker is missing; issueToken sets it, so mostly after Redis lost its memory), they are
  * loaded from MySQL first: a Redis that lost its memory must not bring logged-out tokens back to
  * life.
@@ -113,6 +115,8 @@ function rememberVerified(ctx: AppContext, token: string, payload: Claims): void
 async function isRevoked(ctx: AppContext, userId: number, jti: string, ims: number) {
   const group = String(userId);
   if (ctx.revocations.has(group, jti)) return false;
+  const known = revocationViewOf(ctx)?.revoked(userId, jti, ims);
+  if (known !== undefined) return known;
   const epoch = ctx.revocations.epoch();
   const k = ctx.keys;
   let [revoked, notBefore, loaded] = await ctx.redis.send<(string | null)[]>(

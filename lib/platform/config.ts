@@ -43,6 +43,11 @@ export interface Config {
   /** How long a tier found sold out is refused from process memory (0: always ask Redis). */
   soldOutCacheMs: number;
   /**
+   * Unexpired token revocations past which a process keeps no complete copy of them in memory
+   * (lib/accounts/revocation_view.ts) and asks Redis about each buyer instead. 0: never.
+   */
+  revocationViewMax: number;
+  /**
    * How long a read of an area's live seat state serves its layouts (this process's own writes
    * are seen at once; other processes' within this time). 0: read for every layout.
    */
@@ -143,6 +148,10 @@ export const VARIABLES: ReadonlyArray<[string, string]> = [
   [
     "SOLD_OUT_CACHE_MS",
     "a tier found sold out is refused without Redis for this long (default 100; 0: off)",
+  ],
+  [
+    "REVOCATION_VIEW_MAX",
+    "unexpired token revocations each process copies into memory, so a token's first use asks Redis nothing; past it each user is asked in Redis (default 100000; 0: off)",
   ],
   [
     "CATALOG_CACHE_MS",
@@ -253,6 +262,7 @@ export function loadConfig(env: Env, args: readonly string[] = []): Config {
     hourlyMaxSeatHours: int(read, "HOURLY_MAX_SEAT_HOURS", 240, 1, 100_000),
     sessionKeysGraceSeconds: int(read, "SESSION_KEYS_GRACE_SECONDS", 86400, 60, 366 * 86400),
     soldOutCacheMs: int(read, "SOLD_OUT_CACHE_MS", 100, 0, 10_000),
+    revocationViewMax: int(read, "REVOCATION_VIEW_MAX", 100_000, 0, 10_000_000),
     layoutCacheMs: int(read, "LAYOUT_CACHE_MS", 200, 0, 60_000),
     catalogCacheMs: int(read, "CATALOG_CACHE_MS", 1000, 0, 60_000),
     reconcileGraceSeconds: int(read, "RECONCILE_GRACE_SECONDS", 120, 1, 86400),

@@ -13,6 +13,7 @@ import m008 from "../../migrations/008_buyer_limits.sql" with { type: "text" };
 import m009 from "../../migrations/009_column_fits.sql" with { type: "text" };
 import m010 from "../../migrations/010_order_instances.sql" with { type: "text" };
 import m011 from "../../migrations/011_sale_state_generations.sql" with { type: "text" };
+import m012 from "../../migrations/012_revocation_expiry.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "009_column_fits.sql", sql: m009 },
   { version: 10, name: "010_order_instances.sql", sql: m010 },
   { version: 11, name: "011_sale_state_generations.sql", sql: m011 },
+  { version: 12, name: "012_revocation_expiry.sql", sql: m012 },
 ];

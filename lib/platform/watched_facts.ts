@@ -11,13 +11,20 @@
  *   the message announcing a change that came after the read is therefore never kept.
  *
  * Pure bookkeeping: the subscription that calls `forgetGroup` and `setLive` is
- * `redis_subscriber.ts`.
+ * `redis_subscriber.ts`. A copy kept elsewhere (lib/accounts/revocation_view.ts) hears the same
+ * two events through `listen`, synchronously, so it is never behind this memory.
  */
 export class WatchedFacts {
   readonly #groups = new Map<string, Set<string>>();
+  readonly #listeners: FactsListener[] = [];
   #size = 0;
   #epoch = 0;
   #live = false;
+
+  /** `listener` hears every change and every reset from now on. */
+  listen(listener: FactsListener): void {
+    this.#listeners.push(listener);
+  }
 
   /** @param maxFacts past it the oldest group is forgotten: memory stays bounded. */
   constructor(readonly maxFacts = 100_000) {}
@@ -52,6 +59,7 @@ export class WatchedFacts {
   /** A change to a group was announced (or made here): its facts are no longer known. */
   forgetGroup(group: string): void {
     this.#epoch++;
+    for (const l of this.#listeners) l.groupChanged(group);
     const facts = this.#groups.get(group);
     if (!facts) return;
     this.#size -= facts.size;
@@ -64,6 +72,7 @@ export class WatchedFacts {
     this.#live = live;
     this.#groups.clear();
     this.#size = 0;
+    for (const l of this.#listeners) l.liveChanged(live);
   }
 
   get live(): boolean {
@@ -73,4 +82,12 @@ export class WatchedFacts {
   get size(): number {
     return this.#size;
   }
+}
+
+/** Hears what makes remembered facts stale (WatchedFacts.listen). */
+export interface FactsListener {
+  /** A change to `group` was announced (or made here). */
+  groupChanged(group: string): void;
+  /** The subscription went up or down: anything heard before may have been missed since. */
+  liveChanged(live: boolean): void;
 }

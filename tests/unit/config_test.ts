@@ -45,6 +45,7 @@ Deno.test("config: defaults", () => {
     hourlyMaxSeatHours: 240,
     sessionKeysGraceSeconds: 86400,
     soldOutCacheMs: 100,
+    revocationViewMax: 100_000,
     catalogCacheMs: 1000,
     reconcileGraceSeconds: 120,
     trustProxyHops: 0,
