@@ -28,6 +28,10 @@ export const EXTRA_SERVER_FLAGS = (Deno.env.get("BENCH_SERVER_FLAGS") ?? "").spl
 );
 /** Same pool size on our server and on the baselines. */
 export const POOL_SIZE = 20;
+/** Event loops of the bare handler of the headroom checks (BENCH_BARE_THREADS, default: cores). */
+export const BARE_THREADS = Number(
+  Deno.env.get("BENCH_BARE_THREADS") ?? navigator.hardwareConcurrency,
+);
 
 export const say = (line: string) => console.error(`bench: ${line}`);
 
@@ -271,13 +275,19 @@ export class Bench {
     return path;
   }
 
-  /** A bare Hono handler (bench/baselines/bare.ts) answering with these canned replies. */
+  /**
+   * A bare Hono handler (bench/baselines/bare.ts) answering with these canned replies, on one
+   * thread per core unless `threads` says otherwise (the headroom check: how hard wrk can drive a
+   * server; a baseline of per-request cost runs one).
+   */
   async bare(
     canned: { method: string; path: string; status: number; body: string; gzip?: boolean }[],
+    threads = BARE_THREADS,
   ) {
     return await this.start("bench/baselines/bare.ts", {
       CANNED: await this.file("canned.json", JSON.stringify(canned)),
-    });
+      BARE_THREADS: String(threads),
+    }, ["--unstable-net"]);
   }
 
   /** One request to the server, its reply as bytes (to be replayed by a bare handler). */

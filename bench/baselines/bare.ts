@@ -5,7 +5,7 @@
  * wrk flow against it must go at least twice as fast as against boxoffice, or the load generator
  * (not boxoffice) may be what the figure measures.
  *
- *   PORT=... CANNED=replies.json deno run -A bench/baselines/bare.ts
+ *   PORT=... CANNED=replies.json [BARE_THREADS=2] deno run -A --unstable-net bench/baselines/bare.ts
  *
  * CANNED is a JSON array of `{method, path, status, body, gzip?}`; `path` is a prefix of the URL's
  * path, the first match wins. With `gzip` the body is compressed once at start and sent
@@ -55,11 +55,36 @@ app.all("*", async (c) => {
   return c.body(reply.body, reply.status as 200, headers(c.req.header("x-trace-id")));
 });
 
-const server = Deno.serve(
-  { hostname: "127.0.0.1", port: Number(env("PORT")), onListen: () => console.log("listening") },
-  app.fetch,
-);
-Deno.addSignalListener("SIGTERM", async () => {
-  await server.shutdown();
-  Deno.exit(0);
-});
+/**
+ * BARE_THREADS > 1: that many event loops (this one and workers, each its own isolate) share the
+ * port (SO_REUSEPORT, `--unstable-net`). One Deno thread is slower than wrk on these machines, so
+ * a single-threaded bare handler understates how hard wrk can drive a server: the headroom check
+ * measures wrk's reach with several, the per-request baselines (health) keep one.
+ */
+const THREADS = Number(Deno.env.get("BARE_THREADS") ?? 1);
+const isWorker = (globalThis as { name?: string }).name === "bare-worker";
+const listen = (onListen: () => void) =>
+  Deno.serve(
+    { hostname: "127.0.0.1", port: Number(env("PORT")), reusePort: THREADS > 1, onListen },
+    app.fetch,
+  );
+
+if (isWorker) {
+  listen(() => (self as unknown as Worker).postMessage("listening"));
+} else {
+  // The workers listen first: wrk's connections, made once and kept, are spread over the
+  // sockets listening when they are made.
+  await Promise.all(
+    Array.from({ length: THREADS - 1 }, () =>
+      new Promise<void>((resolve, reject) => {
+        const w = new Worker(import.meta.url, { type: "module", name: "bare-worker" });
+        w.onmessage = () => resolve();
+        w.onerror = (e) => reject(e.error ?? new Error(e.message));
+      })),
+  );
+  const server = listen(() => console.log("listening"));
+  Deno.addSignalListener("SIGTERM", async () => {
+    await server.shutdown();
+    Deno.exit(0);
+  });
+}
