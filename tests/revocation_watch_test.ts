@@ -10,6 +10,7 @@ import { closeContext, createContext, revocationsWatched } from "#lib/boot.ts";
 import { issueToken, verifyToken } from "#lib/accounts/tokens.ts";
 import { revocationViewOf } from "#lib/accounts/revocation_view.ts";
 import type { AppContext } from "#lib/platform/context.ts";
+import type { Config } from "#lib/platform/config.ts";
 import type { SqlValue } from "#lib/platform/db.ts";
 import { createLogger } from "#lib/platform/log.ts";
 import type { Redis } from "#lib/platform/redis.ts";
@@ -204,24 +205,21 @@ suite("revocations: remembered per process, announced to every process", async (
   }
 }, { REVOCATION_VIEW_MAX: "0" });
 
-/** Another process on the same stores, with its Redis commands counted once its copy is loaded. */
-async function loadedProcess(env: TestEnv, vars: Record<string, string> = {}) {
-  const ctx = await createContext({ ...env.config, ...configOf(vars) }, {
+/** Another process on the same stores (its own settings over the test's). */
+function anotherProcess(env: TestEnv, settings: Partial<Config> = {}): Promise<AppContext> {
+  return createContext({ ...env.config, ...settings }, {
     databaseUrl: env.databaseUrl,
     redisUrl: env.redisUrl,
     log: createLogger("error"),
   });
-  return ctx;
 }
-const configOf = (vars: Record<string, string>) =>
-  vars.REVOCATION_VIEW_MAX ? { revocationViewMax: Number(vars.REVOCATION_VIEW_MAX) } : {};
 
 async function copied(ctx: AppContext): Promise<void> {
   await until(() => revocationViewOf(ctx)?.complete === true, "the copy of revocations is loaded");
 }
 
 suite("revocations: every process keeps a copy of them all", async (t, env) => {
-  const other = await loadedProcess(env);
+  const other = await anotherProcess(env);
   try {
     await t.step("a token not seen before is verified with no Redis command", async () => {
       const buyer = await env.user();
@@ -300,7 +298,7 @@ suite("revocations: every process keeps a copy of them all", async (t, env) => {
     );
 
     await t.step("past its bound a process keeps no copy and asks Redis", async () => {
-      const bounded = await loadedProcess(env, { REVOCATION_VIEW_MAX: "1" });
+      const bounded = await anotherProcess(env, { revocationViewMax: 1 });
       try {
         // The earlier steps revoked more than one token: its load finds too many, keeps none.
         await until(
