@@ -107,10 +107,10 @@ function rememberVerified(ctx: AppContext, token: string, payload: Claims): void
  * watches the revocation channel, and forgotten as soon as a revocation of its user is announced
  * or the watch drops (lib/platform/watched_facts.ts says why that cannot serve a stale verdict);
  * a token not seen yet is answered from the process's copy of every revocation
- * (revocation_view.ts) once that is loaded. Otherwise one round trip. When Redis has not seen this user's revocations since it started
- * (the marker is missing; issueToken sets it, so mostly after Redis lost its memory), they are
- * loaded from MySQL first: a Redis that lost its memory must not bring logged-out tokens back to
- * life.
+ * (revocation_view.ts) once that is loaded. Otherwise one round trip. When Redis has not seen
+ * this user's revocations since it started (the marker is missing; issueToken sets it, so mostly
+ * after Redis lost its memory), they are loaded from MySQL first: a Redis that lost its memory
+ * must not bring logged-out tokens back to life.
  */
 async function isRevoked(ctx: AppContext, userId: number, jti: string, ims: number) {
   const group = String(userId);

@@ -21,13 +21,13 @@ export class WatchedFacts {
   #epoch = 0;
   #live = false;
 
+  /** @param maxFacts past it the oldest group is forgotten: memory stays bounded. */
+  constructor(readonly maxFacts = 100_000) {}
+
   /** `listener` hears every change and every reset from now on. */
   listen(listener: FactsListener): void {
     this.#listeners.push(listener);
   }
-
-  /** @param maxFacts past it the oldest group is forgotten: memory stays bounded. */
-  constructor(readonly maxFacts = 100_000) {}
 
   /** True when the fact is known, the subscription is up. */
   has(group: string, fact: string): boolean {
