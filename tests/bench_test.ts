@@ -89,6 +89,14 @@ Deno.test({
       );
       const sold = JSON.parse(await Deno.readTextFile(`${dir}/soldout.json`));
       assert.equal(sold.checks.allSoldOut, true);
+      // The machine's own round trips, idle and beside the measured phase, from another process.
+      const noise = JSON.parse(await Deno.readTextFile(`${dir}/mixed.json`)).machineNoise;
+      for (const phase of ["idle", "underLoad"]) {
+        assert.ok(noise[phase].samples > 0, `mixed.machineNoise.${phase} sampled`);
+        for (const probe of ["timerLagMs", "redisPingMs", "mysqlSelect1Ms"]) {
+          assert.ok(noise[phase][probe].max > 0, `mixed.machineNoise.${phase}.${probe}`);
+        }
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -1,0 +1,116 @@
+/**
+ * What the machine itself adds to a round trip, measured by a process that is not boxoffice:
+ * every 5 ms it sleeps (how late the timer fires), sends Redis a PING and MariaDB a `SELECT 1`,
+ * each timed. A request of boxoffice's waits for the same scheduler: a create waits for its
+ * event loop three times and for the stores twice, so its p99 can be no better than what these
+ * trivial round trips see in the same seconds. Also the kernel's CPU pressure over the phase
+ * (/proc/pressure/cpu: the share of the time some runnable task waited for a core).
+ *
+ * Reads its job as JSON on stdin, runs for `seconds`, prints a JSON report (`NoiseReport`).
+ * `bench/run.ts` runs it with the server idle, then beside mixed's measured phase.
+ */
+import { createDb } from "#lib/platform/db.ts";
+import { type Latency, latencyOf, round } from "./stats.ts";
+
+export interface NoiseJob {
+  databaseUrl: string;
+  redisUrl: string;
+  seconds: number;
+}
+
+export interface NoiseReport {
+  samples: number;
+  /** How late a 5 ms timer fired. */
+  timerLagMs: Latency;
+  redisPingMs: Latency;
+  mysqlSelect1Ms: Latency;
+  /** Share of the phase during which some runnable task waited for a core; null without PSI. */
+  cpuPressure: number | null;
+}
+
+const PERIOD_MS = 5;
+
+/** A Redis connection that speaks just enough RESP for PING (and AUTH when the URL has one). */
+async function redisPinger(url: string): Promise<{ ping(): Promise<number>; close(): void }> {
+  const u = new URL(url);
+  const conn = await Deno.connect({ hostname: u.hostname, port: Number(u.port || 6379) });
+  conn.setNoDelay(true);
+  const buffer = new Uint8Array(512);
+  const encoder = new TextEncoder();
+  const call = async (command: string[]): Promise<string> => {
+    const resp = `*${command.length}\r\n` +
+      command.map((c) => `$${encoder.encode(c).length}\r\n${c}\r\n`).join("");
+    await conn.write(encoder.encode(resp));
+    const n = await conn.read(buffer);
+    return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+  };
+  if (u.password) {
+    const auth = u.username ? ["AUTH", u.username, u.password] : ["AUTH", u.password];
+    const reply = await call(auth.map(decodeURIComponent));
+    if (!reply.startsWith("+OK")) throw new Error(`redis AUTH: ${reply.trim()}`);
+  }
+  return {
+    async ping() {
+      const t0 = performance.now();
+      const reply = await call(["PING"]);
+      if (!reply.startsWith("+PONG")) throw new Error(`redis PING: ${reply.trim()}`);
+      return performance.now() - t0;
+    },
+    close: () => conn.close(),
+  };
+}
+
+/** The kernel's cumulative "some" CPU stall time in µs, or undefined without PSI. */
+function cpuStallUs(): number | undefined {
+  try {
+    const text = Deno.readTextFileSync("/proc/pressure/cpu");
+    const m = /^some .*total=(\d+)/m.exec(text);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function measureNoise(job: NoiseJob): Promise<NoiseReport> {
+  const redis = await redisPinger(job.redisUrl);
+  const db = createDb({ url: job.databaseUrl, poolSize: 1 });
+  try {
+    // One of each first: connections made, not measured.
+    await redis.ping();
+    await db.rows("SELECT 1");
+    const lag: number[] = [];
+    const pings: number[] = [];
+    const mysql: number[] = [];
+    const stall0 = cpuStallUs();
+    const started = performance.now();
+    const end = started + job.seconds * 1000;
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, PERIOD_MS));
+      lag.push(Math.max(0, performance.now() - t0 - PERIOD_MS));
+      pings.push(await redis.ping());
+      const t1 = performance.now();
+      await db.rows("SELECT 1");
+      mysql.push(performance.now() - t1);
+    }
+    const elapsedUs = (performance.now() - started) * 1000;
+    const stall1 = cpuStallUs();
+    return {
+      samples: lag.length,
+      timerLagMs: latencyOf(lag),
+      redisPingMs: latencyOf(pings),
+      mysqlSelect1Ms: latencyOf(mysql),
+      cpuPressure: stall0 === undefined || stall1 === undefined
+        ? null
+        : round((stall1 - stall0) / elapsedUs, 3),
+    };
+  } finally {
+    redis.close();
+    await db.close();
+  }
+}
+
+if (import.meta.main) {
+  const job = JSON.parse(await new Response(Deno.stdin.readable).text()) as NoiseJob;
+  console.log(JSON.stringify(await measureNoise(job)));
+}
