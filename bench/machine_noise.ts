@@ -10,6 +10,7 @@
  * `bench/run.ts` runs it with the server idle, then beside mixed's measured phase.
  */
 import { createDb } from "#lib/platform/db.ts";
+import { connectRedis } from "#lib/platform/redis.ts";
 import { type Latency, latencyOf, round } from "./stats.ts";
 
 export interface NoiseJob {
@@ -30,36 +31,6 @@ export interface NoiseReport {
 
 const PERIOD_MS = 5;
 
-/** A Redis connection that speaks just enough RESP for PING (and AUTH when the URL has one). */
-async function redisPinger(url: string): Promise<{ ping(): Promise<number>; close(): void }> {
-  const u = new URL(url);
-  const conn = await Deno.connect({ hostname: u.hostname, port: Number(u.port || 6379) });
-  conn.setNoDelay(true);
-  const buffer = new Uint8Array(512);
-  const encoder = new TextEncoder();
-  const call = async (command: string[]): Promise<string> => {
-    const resp = `*${command.length}\r\n` +
-      command.map((c) => `$${encoder.encode(c).length}\r\n${c}\r\n`).join("");
-    await conn.write(encoder.encode(resp));
-    const n = await conn.read(buffer);
-    return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
-  };
-  if (u.password) {
-    const auth = u.username ? ["AUTH", u.username, u.password] : ["AUTH", u.password];
-    const reply = await call(auth.map(decodeURIComponent));
-    if (!reply.startsWith("+OK")) throw new Error(`redis AUTH: ${reply.trim()}`);
-  }
-  return {
-    async ping() {
-      const t0 = performance.now();
-      const reply = await call(["PING"]);
-      if (!reply.startsWith("+PONG")) throw new Error(`redis PING: ${reply.trim()}`);
-      return performance.now() - t0;
-    },
-    close: () => conn.close(),
-  };
-}
-
 /** The kernel's cumulative "some" CPU stall time in µs, or undefined without PSI. */
 function cpuStallUs(): number | undefined {
   try {
@@ -72,11 +43,17 @@ function cpuStallUs(): number | undefined {
 }
 
 export async function measureNoise(job: NoiseJob): Promise<NoiseReport> {
-  const redis = await redisPinger(job.redisUrl);
+  // The service's own clients, so the probe connects as boxoffice does.
+  const redis = await connectRedis({ url: job.redisUrl });
   const db = createDb({ url: job.databaseUrl, poolSize: 1 });
+  const timed = async (call: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await call();
+    return performance.now() - t0;
+  };
   try {
     // One of each first: connections made, not measured.
-    await redis.ping();
+    await redis.send(["PING"]);
     await db.rows("SELECT 1");
     const lag: number[] = [];
     const pings: number[] = [];
@@ -88,10 +65,8 @@ export async function measureNoise(job: NoiseJob): Promise<NoiseReport> {
       const t0 = performance.now();
       await new Promise((resolve) => setTimeout(resolve, PERIOD_MS));
       lag.push(Math.max(0, performance.now() - t0 - PERIOD_MS));
-      pings.push(await redis.ping());
-      const t1 = performance.now();
-      await db.rows("SELECT 1");
-      mysql.push(performance.now() - t1);
+      pings.push(await timed(() => redis.send(["PING"])));
+      mysql.push(await timed(() => db.rows("SELECT 1")));
     }
     const elapsedUs = (performance.now() - started) * 1000;
     const stall1 = cpuStallUs();
@@ -105,7 +80,7 @@ export async function measureNoise(job: NoiseJob): Promise<NoiseReport> {
         : round((stall1 - stall0) / elapsedUs, 3),
     };
   } finally {
-    redis.close();
+    await redis.close();
     await db.close();
   }
 }
